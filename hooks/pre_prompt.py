@@ -1,0 +1,10 @@
+"""Let cookiecutter find the template folder (cookiecutter only; copier never runs it).
+
+Both engines render the same `template/` tree. copier reads it through
+`_subdirectory`; cookiecutter wants a folder named after an answer, so this hook
+renames it inside cookiecutter's throw-away copy of the repository.
+"""
+
+from pathlib import Path
+
+Path("template").rename("{{cookiecutter.project_slug}}")
