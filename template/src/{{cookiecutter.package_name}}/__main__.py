@@ -1,6 +1,8 @@
-"""`python -m {{ cookiecutter.package_name }} <command>`: the single entry point of every process type."""
+"""`python -m <package> <command>`: the single entry point of every process type."""
+
+import sys
 
 from {{ cookiecutter.package_name }}.cli import main
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -1,39 +1,46 @@
 """The web process: `create_app()` wires routes, middleware and backing services."""
 
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import structlog
 from fastapi import FastAPI
 
 from {{ cookiecutter.package_name }} import health
+from {{ cookiecutter.package_name }}.api import slugs
 from {{ cookiecutter.package_name }}.errors import install_error_handlers
 from {{ cookiecutter.package_name }}.request_id import RequestIdMiddleware
-from {{ cookiecutter.package_name }}.settings import Settings, load_settings
+from {{ cookiecutter.package_name }}.resources import open_resources
+from {{ cookiecutter.package_name }}.settings import Settings
 
-log = structlog.get_logger(__name__)
+TITLE = {{ cookiecutter.project_name | tojson }}
+DESCRIPTION = {{ cookiecutter.description | tojson }}
+VERSION = "0.1.0"
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or load_settings()
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Attach backing services before the first request; detach them after the last one.
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # Backing services attach here, by URL from settings (factor IV), and close
-        # after the last in-flight request has finished.
-        app.state.readiness_checks = {}
-        log.info("service started", port=settings.port)
+    On SIGTERM the server stops accepting connections and lets in-flight requests
+    finish before this resumes, so pools close only once nothing uses them.
+    """
+    async with open_resources(app.state.settings) as resources:
+        app.state.resources = resources
         yield
-        log.info("service stopped")
 
-    app = FastAPI(
-        title="{{ cookiecutter.project_name }}",
-        description="{{ cookiecutter.description }}",
-        version="0.1.0",
-        lifespan=lifespan,
-    )
+
+def create_app(settings: Settings) -> FastAPI:
+    app = FastAPI(title=TITLE, description=DESCRIPTION, version=VERSION, lifespan=lifespan)
     app.state.settings = settings
+    # Pure ASGI middleware: the `@app.middleware("http")` form costs much more throughput.
     app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)
     app.include_router(health.router)
+    app.include_router(slugs.router)
     return app
+
+
+def openapi_document(app: FastAPI) -> str:
+    """The app's OpenAPI schema, written the way openapi.json is committed."""
+    return json.dumps(app.openapi(), indent=2, ensure_ascii=False) + "\n"

@@ -5,42 +5,50 @@ database is down. /readyz takes the pod out of the load balancer instead, and
 comes back by itself when the service does.
 """
 
-import asyncio
-from collections.abc import Awaitable, Callable
+from typing import Literal
 
 import structlog
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
-Check = Callable[[], Awaitable[object]]
+from {{ cookiecutter.package_name }}.resources import Resources, probe
 
 router = APIRouter(tags=["health"])
 log = structlog.get_logger(__name__)
 
 
+class Alive(BaseModel):
+    status: Literal["ok"] = "ok"
+
+
+class Readiness(BaseModel):
+    status: Literal["ok", "down"]
+    checks: dict[str, Literal["ok", "down"]]
+    down: list[str]
+
+
 @router.get("/livez", summary="The process is alive")
-async def livez() -> dict[str, str]:
-    return {"status": "ok"}
+async def livez() -> Alive:
+    return Alive()
 
 
 @router.get(
     "/readyz",
     summary="Every backing service answers",
-    responses={503: {"description": "Not ready: the body names what is down"}},
+    response_model=Readiness,
+    responses={503: {"model": Readiness, "description": "Not ready: `down` names what is down"}},
 )
 async def readyz(request: Request) -> JSONResponse:
-    checks: dict[str, Check] = request.app.state.readiness_checks
+    resources: Resources = request.app.state.resources
     timeout: float = request.app.state.settings.readiness_timeout_seconds
-    names = list(checks)
-    results = await asyncio.gather(
-        *(asyncio.wait_for(checks[name](), timeout) for name in names), return_exceptions=True
-    )
-    status = {
-        name: "ok" if not isinstance(result, BaseException) else "down"
-        for name, result in zip(names, results, strict=True)
-    }
-    down = sorted(name for name, state in status.items() if state == "down")
+    outcomes = await probe(resources.readiness_checks, timeout)
+    down = sorted(name for name, problem in outcomes.items() if problem is not None)
     for name in down:
-        log.warning("backing service is down", service=name)
-    body = {"status": "down" if down else "ok", "checks": status, "down": down}
-    return JSONResponse(body, status_code=503 if down else 200)
+        log.warning("backing service is down", service=name, problem=outcomes[name])
+    body = Readiness(
+        status="down" if down else "ok",
+        checks={name: "down" if name in down else "ok" for name in outcomes},
+        down=down,
+    )
+    return JSONResponse(body.model_dump(), status_code=503 if down else 200)

@@ -11,13 +11,14 @@ import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 HEADER = b"x-request-id"
-# Bounded length and charset, so a client cannot inject into log lines.
-SAFE_REQUEST_ID = re.compile(rb"^[A-Za-z0-9._:-]{1,128}$")
+# Bounded length and charset, so a client cannot inject into log lines or headers.
+SAFE_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
 
 
 def incoming_request_id(scope: Scope) -> str:
+    """The client's X-Request-ID when it is safe to log, else a new random one."""
     for name, value in scope["headers"]:
-        if name == HEADER and SAFE_REQUEST_ID.match(value):
+        if name == HEADER and SAFE_REQUEST_ID.fullmatch(value):
             return value.decode("ascii")
     return uuid.uuid4().hex
 
@@ -31,6 +32,7 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send)
             return
         request_id = incoming_request_id(scope)
+        # Error handlers read it from here: they may answer outside this middleware.
         scope.setdefault("state", {})["request_id"] = request_id
         raw_id = request_id.encode("ascii")
 
@@ -39,5 +41,9 @@ class RequestIdMiddleware:
                 message["headers"] = [*message.get("headers", []), (HEADER, raw_id)]
             await send(message)
 
-        with structlog.contextvars.bound_contextvars(request_id=request_id):
-            await self.app(scope, receive, send_with_request_id)
+        # The server runs each request in its own task, so this binding ends with the
+        # request. It is reset only on success: when the app raises, the server logs the
+        # traceback from this same task, and that line must carry the id too.
+        tokens = structlog.contextvars.bind_contextvars(request_id=request_id)
+        await self.app(scope, receive, send_with_request_id)
+        structlog.contextvars.reset_contextvars(**tokens)

@@ -3,17 +3,23 @@
 Names follow platform conventions (PORT, LOG_LEVEL, DATABASE_URL, ...). Secrets are
 `SecretStr`, and can also be files named after the variable in SECRETS_DIR, as
 Kubernetes and compose mount them. There is deliberately no "environment name"
-switch: each behaviour has its own variable.
+switch: each behaviour has its own variable, so every deploy is configured the same way.
+
+Adding a setting: add a field in the group it belongs to, then a row in the README's
+table and a line in `.env.example` (tests/test_readme.py and tests/test_config.py check both).
 """
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BeforeValidator, Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
-DEFAULT_SECRETS_DIR = "/run/secrets"
+# Where Docker and compose mount secrets; Kubernetes mounts wherever SECRETS_DIR points.
+DEFAULT_SECRETS_DIR = Path("/run/secrets")
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
 
 class ConfigError(Exception):
@@ -21,38 +27,57 @@ class ConfigError(Exception):
 
 
 class Settings(BaseSettings):
+    # Environment variables are the only source besides SECRETS_DIR: no .env file is
+    # read here (`uv run --env-file .env` and compose do that), so production and a
+    # laptop read configuration the same way.
     model_config = SettingsConfigDict(frozen=True, extra="ignore")
 
+    # --- web process ------------------------------------------------------------------
     port: int = Field(default=8000, ge=1, le=65535, description="TCP port the web process binds.")
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field(
+    shutdown_timeout_seconds: int = Field(
+        default=20,
+        ge=1,
+        description="After SIGTERM, how long in-flight requests may take to finish.",
+    )
+    forwarded_allow_ips: str = Field(
+        default="127.0.0.1,::1",
+        min_length=1,
+        description="Proxy addresses trusted to set X-Forwarded-* headers (comma-separated).",
+    )
+
+    # --- logs -------------------------------------------------------------------------
+    log_level: Annotated[LogLevel, BeforeValidator(lambda value: str(value).upper())] = Field(
         default="INFO", description="Lowest level written to stdout."
     )
     log_format: Literal["json", "console"] = Field(
         default="json", description="`json` lines for machines, `console` for people."
     )
-    shutdown_timeout_seconds: float = Field(
-        default=20.0,
-        gt=0,
-        description="How long in-flight requests may take to finish after SIGTERM.",
-    )
+
+    # --- health -----------------------------------------------------------------------
     readiness_timeout_seconds: float = Field(
-        default=1.0, gt=0, description="Time limit for each backing-service check of /readyz."
+        default=1, gt=0, description="Time limit for each backing-service check of /readyz."
     )
 
 
-def load_settings() -> Settings:
-    """Read the environment, turning validation errors into one line per variable.
+def load_settings(settings_class: type[Settings] = Settings) -> Settings:
+    """Read the environment, turning every problem into one line that names each variable.
 
     The message never carries the offending value: it may be a secret.
     """
-    secrets_dir = Path(os.environ.get("SECRETS_DIR", DEFAULT_SECRETS_DIR))
+    secrets_dir = os.environ.get("SECRETS_DIR")
+    if secrets_dir is not None and not Path(secrets_dir).is_dir():
+        raise ConfigError(f"SECRETS_DIR: {secrets_dir} is not a directory")
+    if secrets_dir is None and DEFAULT_SECRETS_DIR.is_dir():
+        secrets_dir = str(DEFAULT_SECRETS_DIR)
     try:
-        if secrets_dir.is_dir():
-            return Settings(_secrets_dir=secrets_dir)
-        return Settings()
+        return settings_class(_secrets_dir=secrets_dir)
     except ValidationError as error:
         problems = [
             f"{'.'.join(str(part) for part in problem['loc']).upper()}: {problem['msg']}"
             for problem in error.errors(include_input=False, include_url=False)
         ]
         raise ConfigError("invalid configuration: " + "; ".join(problems)) from None
+    except SettingsError as error:
+        # Raised before validation when a value cannot even be decoded; its message names
+        # the field and its source, never the value.
+        raise ConfigError(f"invalid configuration: {error}") from None

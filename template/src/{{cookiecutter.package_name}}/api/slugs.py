@@ -1,0 +1,47 @@
+"""Slugs: a title turned into a URL-safe identifier.
+
+Stateless (factor VI): the answer depends on the request alone, never on memory of
+earlier requests, so any process can serve any request.
+"""
+
+import re
+import unicodedata
+from typing import Annotated
+
+from fastapi import APIRouter
+from pydantic import AfterValidator, BaseModel, Field
+
+from {{ cookiecutter.package_name }}.errors import ERROR_RESPONSES
+
+MAX_TEXT_LENGTH = 200
+
+router = APIRouter(prefix="/v1/slugs", tags=["slugs"], responses=ERROR_RESPONSES)
+
+
+def slugify(text: str) -> str:
+    """Lowercase ASCII words joined by '-': accents dropped, everything else a separator."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+
+
+def _has_a_letter_or_digit(text: str) -> str:
+    if not slugify(text):
+        raise ValueError("text must contain at least one Latin letter or digit")
+    return text
+
+
+class SlugRequest(BaseModel):
+    text: Annotated[
+        str,
+        Field(min_length=1, max_length=MAX_TEXT_LENGTH, examples=["Hello, Wörld!"]),
+        AfterValidator(_has_a_letter_or_digit),
+    ]
+
+
+class Slug(BaseModel):
+    slug: str = Field(examples=["hello-world"])
+
+
+@router.post("", summary="Make a URL-safe slug from a text")
+async def create_slug(request: SlugRequest) -> Slug:
+    return Slug(slug=slugify(request.text))
