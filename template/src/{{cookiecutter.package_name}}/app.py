@@ -31,7 +31,14 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 def create_app(settings: Settings) -> FastAPI:
-    app = FastAPI(title=TITLE, description=DESCRIPTION, version=VERSION, lifespan=lifespan)
+    app = FastAPI(
+        title=TITLE,
+        description=DESCRIPTION,
+        version=VERSION,
+        lifespan=lifespan,
+        # operationId is the function's name: stable, and what generated clients call.
+        generate_unique_id_function=lambda route: route.name,
+    )
     app.state.settings = settings
     # Pure ASGI middleware: the `@app.middleware("http")` form costs much more throughput.
     app.add_middleware(RequestIdMiddleware)
