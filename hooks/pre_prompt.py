@@ -7,4 +7,6 @@ renames it inside cookiecutter's throw-away copy of the repository.
 
 from pathlib import Path
 
-Path("template").rename("{{cookiecutter.project_slug}}")
+# A blank slug would render the project folder onto the output folder itself, before
+# pre_gen_project could explain what is wrong; the fallback name lets it explain.
+Path("template").rename("{{ cookiecutter.project_slug or 'invalid-project-slug' }}")

@@ -1,0 +1,105 @@
+"""Generate services from this repository's working tree with either engine."""
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import copier
+import yaml
+from cookiecutter.main import cookiecutter
+from plumbum import local
+
+TEMPLATE_ROOT = Path(__file__).resolve().parent.parent
+ANSWERS_FILE = ".copier-answers.yml"
+
+
+@contextmanager
+def environment(**changes: str | None) -> Iterator[None]:
+    """Set (or, with None, unset) variables for both engines' hook processes.
+
+    cookiecutter's hooks inherit os.environ; copier's tasks inherit plumbum's
+    `local.env`, a copy of os.environ taken when plumbum was imported.
+    """
+    saved = {name: os.environ.get(name) for name in changes}
+    for name, value in changes.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+    try:
+        with local.env(**os.environ):
+            for name, value in changes.items():
+                if value is None:
+                    local.env.pop(name, None)
+            yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def lock_step(enabled: bool):
+    """The hook's `uv lock` step needs the index and time; render-only tests skip it."""
+    return environment(TEMPLATE_SKIP_LOCK=None if enabled else "1")
+
+
+def copier_copy(answers: dict, dst: Path, *, lock: bool = False, src: Path = TEMPLATE_ROOT) -> Path:
+    """Render with copier's API from `src` at HEAD plus its uncommitted changes."""
+    with lock_step(lock):
+        copier.run_copy(
+            str(src),
+            dst,
+            data=answers,
+            defaults=True,
+            unsafe=True,  # the template's own post-generation task
+            vcs_ref="HEAD",
+            quiet=True,
+        )
+    return dst
+
+
+def snapshot(dst: Path, src: Path = TEMPLATE_ROOT) -> Path:
+    """Copy the files git would ship (tracked, or untracked and not ignored) to `dst`.
+
+    cookiecutter copies its whole template folder before running pre_prompt; from a
+    working tree that would include .venv, as a clone from a URL never does.
+    """
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=src,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    for relative in filter(None, listed.split("\0")):
+        source = src / relative
+        if source.is_file():
+            (dst / relative).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, dst / relative)
+    return dst
+
+
+def cookiecutter_bake(answers: dict, output_dir: Path, template: Path, *, lock: bool = False) -> Path:
+    """Render `template` (a snapshot) with cookiecutter's API; returns the new project's folder."""
+    with lock_step(lock):
+        return Path(
+            cookiecutter(str(template), no_input=True, extra_context=answers, output_dir=str(output_dir))
+        )
+
+
+def run(cmd: list[str], cwd: Path, **kwargs) -> subprocess.CompletedProcess:
+    """Run a command in a generated project; fail with its output when it fails."""
+    result = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, check=False, **kwargs)
+    assert result.returncode == 0, (
+        f"{' '.join(map(str, cmd))} failed in {cwd} ({result.returncode}):\n"
+        f"{result.stdout}\n{result.stderr}"
+    )
+    return result
+
+
+def recorded_answers(project: Path) -> dict:
+    return yaml.safe_load((project / ANSWERS_FILE).read_text())

@@ -1,0 +1,45 @@
+"""Tier 3: each generated project lints clean and passes its own test suite.
+
+The suites talk to the real PostgreSQL, Redis and RabbitMQ on 127.0.0.1. Variants:
+every combination of database, cache, worker and broker; python_version, license and
+ci rotate across them so every choice of those is generated and tested too.
+"""
+
+import os
+from itertools import cycle
+
+import pytest
+
+from tests.generate import run
+from tests.variants import CHOICES, backing_service_combinations
+
+pytestmark = pytest.mark.behaviour
+
+
+def suite_variants() -> dict[str, dict[str, str]]:
+    rotations = {name: cycle(CHOICES[name]) for name in ("python_version", "license", "ci")}
+    return {
+        name: answers | {question: next(choices) for question, choices in rotations.items()}
+        for name, answers in backing_service_combinations().items()
+    }
+
+
+SUITE_VARIANTS = suite_variants()
+UV = {"UV_PYTHON_DOWNLOADS": "never", "UV_NO_PROGRESS": "1"}
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ) | UV
+    env.pop("VIRTUAL_ENV", None)  # the template repo's own venv, not the project's
+    return env
+
+
+@pytest.mark.parametrize("name", list(SUITE_VARIANTS))
+def test_generated_project_lints_clean_and_passes_its_suite(renders, name):
+    # One test per variant, so parallel workers never render or sync the same project twice.
+    project = renders.copier(name, SUITE_VARIANTS[name], lock=True)
+    run(["uv", "sync", "--locked"], project, env=_env())
+    run(["uv", "run", "--frozen", "ruff", "check", "."], project, env=_env())
+    run(["uv", "run", "--frozen", "ruff", "format", "--check", "."], project, env=_env())
+    suite = run(["uv", "run", "--frozen", "pytest", "-p", "no:cacheprovider"], project, env=_env())
+    assert " passed" in suite.stdout.splitlines()[-1]
