@@ -17,7 +17,10 @@ RENDERED_ANSWERS = r"""{{ cookiecutter | tojson }}"""
 
 # Folders switched off by an answer render to this name (see copier.yml `_exclude`).
 PLACEHOLDER = "__skip__"
-FALLBACK_COMMITTER = {"GIT_COMMITTER_NAME": "Service Template", "GIT_COMMITTER_EMAIL": "template@example.invalid"}
+FALLBACK_COMMITTER = {
+    "GIT_COMMITTER_NAME": "Service Template",
+    "GIT_COMMITTER_EMAIL": "template@example.invalid",
+}
 
 
 def read_arguments(argv: list[str]) -> tuple[dict, str]:
@@ -43,7 +46,9 @@ def lock_dependencies(root: Path) -> None:
     if uv is None:
         print("note: uv is not installed, so no uv.lock was written; install uv and run `uv lock`.")
         return
-    result = subprocess.run([uv, "lock", "--quiet"], cwd=root, capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [uv, "lock", "--quiet"], cwd=root, capture_output=True, text=True, check=False
+    )
     if result.returncode != 0:
         print(
             "note: `uv lock` failed (is the package index reachable?), so uv.lock is missing "
@@ -67,9 +72,14 @@ def commit_initial_version(root: Path, answers: dict) -> None:
     if (root / ".git").exists():
         return
     env = dict(os.environ)
-    subprocess.run(["git", "init", "--quiet", "--initial-branch=main"], cwd=root, check=True, env=env)
+    subprocess.run(
+        ["git", "init", "--quiet", "--initial-branch=main"], cwd=root, check=True, env=env
+    )
     if not git_has_identity(root):
-        env |= {"GIT_AUTHOR_NAME": answers["author_name"], "GIT_AUTHOR_EMAIL": answers["author_email"]}
+        env |= {
+            "GIT_AUTHOR_NAME": answers["author_name"],
+            "GIT_AUTHOR_EMAIL": answers["author_email"],
+        }
         env |= FALLBACK_COMMITTER
     subprocess.run(["git", "add", "--all"], cwd=root, check=True, env=env)
     subprocess.run(

@@ -1,32 +1,12 @@
-import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.generate import cookiecutter_bake, copier_copy, snapshot
-
-
-def _expose_pyenv_interpreters() -> None:
-    """Let uv find every pyenv-installed Python (the generated projects need 3.12/3.13).
-
-    pyenv shims answer only for the versions named in PYENV_VERSION, which pyenv sets
-    to the one global version when uv itself runs through a shim; uv would then try to
-    download an interpreter. Keep the selected version first and add the others.
-    """
-    if shutil.which("pyenv") is None:
-        return
-    installed = subprocess.run(
-        ["pyenv", "versions", "--bare"], capture_output=True, text=True, check=False
-    ).stdout.split()
-    selected = os.environ.get("PYENV_VERSION", "").split(":")
-    others = sorted((v for v in installed if v.startswith("3.") and v not in selected), reverse=True)
-    os.environ["PYENV_VERSION"] = ":".join(v for v in [*selected, *others] if v)
+from tests.generate import cookiecutter_bake, copier_copy, expose_pyenv_interpreters, snapshot
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    _expose_pyenv_interpreters()
+    expose_pyenv_interpreters()
 
 
 class Renders:

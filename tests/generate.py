@@ -16,6 +16,25 @@ TEMPLATE_ROOT = Path(__file__).resolve().parent.parent
 ANSWERS_FILE = ".copier-answers.yml"
 
 
+def expose_pyenv_interpreters() -> None:
+    """Let uv find every pyenv-installed Python (the generated projects need 3.12/3.13).
+
+    pyenv shims answer only for the versions named in PYENV_VERSION, which pyenv sets
+    to the one global version when uv itself runs through a shim; uv would then try to
+    download an interpreter. Keep the selected version first and add the others.
+    """
+    if shutil.which("pyenv") is None:
+        return
+    installed = subprocess.run(
+        ["pyenv", "versions", "--bare"], capture_output=True, text=True, check=False
+    ).stdout.split()
+    selected = os.environ.get("PYENV_VERSION", "").split(":")
+    others = sorted(
+        (v for v in installed if v.startswith("3.") and v not in selected), reverse=True
+    )
+    os.environ["PYENV_VERSION"] = ":".join(v for v in [*selected, *others] if v)
+
+
 @contextmanager
 def environment(**changes: str | None) -> Iterator[None]:
     """Set (or, with None, unset) variables for both engines' hook processes.
@@ -83,11 +102,15 @@ def snapshot(dst: Path, src: Path = TEMPLATE_ROOT) -> Path:
     return dst
 
 
-def cookiecutter_bake(answers: dict, output_dir: Path, template: Path, *, lock: bool = False) -> Path:
+def cookiecutter_bake(
+    answers: dict, output_dir: Path, template: Path, *, lock: bool = False
+) -> Path:
     """Render `template` (a snapshot) with cookiecutter's API; returns the new project's folder."""
     with lock_step(lock):
         return Path(
-            cookiecutter(str(template), no_input=True, extra_context=answers, output_dir=str(output_dir))
+            cookiecutter(
+                str(template), no_input=True, extra_context=answers, output_dir=str(output_dir)
+            )
         )
 
 

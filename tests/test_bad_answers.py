@@ -1,4 +1,4 @@
-"""Bad answers are refused by both engines with a message naming the answer, and nothing is written."""
+"""Bad answers are refused by both engines, naming the answer and why; nothing is written."""
 
 import pytest
 
@@ -10,10 +10,16 @@ pytestmark = pytest.mark.render
 BAD_ANSWERS = [
     pytest.param({"project_name": "   "}, "project_name", "must not be blank", id="blank-name"),
     pytest.param({"project_slug": "My_Service"}, "project_slug", "DNS-1123", id="slug-charset"),
-    pytest.param({"project_slug": "9lives"}, "project_slug", "starting with a letter", id="slug-digit"),
-    pytest.param({"project_slug": "service-"}, "project_slug", "not ending with '-'", id="slug-dash"),
+    pytest.param(
+        {"project_slug": "9lives"}, "project_slug", "starting with a letter", id="slug-digit"
+    ),
+    pytest.param(
+        {"project_slug": "service-"}, "project_slug", "not ending with '-'", id="slug-dash"
+    ),
     pytest.param({"project_slug": "a" * 41}, "project_slug", "at most 40", id="slug-too-long"),
-    pytest.param({"package_name": "my-service"}, "package_name", "Python identifier", id="pkg-dash"),
+    pytest.param(
+        {"package_name": "my-service"}, "package_name", "Python identifier", id="pkg-dash"
+    ),
     pytest.param({"package_name": "2fast"}, "package_name", "Python identifier", id="pkg-digit"),
     pytest.param({"package_name": "class"}, "package_name", "keyword", id="pkg-keyword"),
     pytest.param({"package_name": "logging"}, "package_name", "shadow", id="pkg-stdlib-logging"),
@@ -25,7 +31,9 @@ BAD_ANSWERS = [
     pytest.param({"author_name": ""}, "author_name", "must not be blank", id="blank-author"),
     pytest.param({"author_email": "nobody"}, "author_email", "not an email", id="email-no-at"),
     pytest.param({"author_email": "a@b"}, "author_email", "not an email", id="email-no-domain"),
-    pytest.param({"author_email": "a b@example.com"}, "author_email", "not an email", id="email-space"),
+    pytest.param(
+        {"author_email": "a b@example.com"}, "author_email", "not an email", id="email-space"
+    ),
 ]
 
 
@@ -39,7 +47,9 @@ def test_copier_refuses(tmp_path, answers, question, why):
 
 
 @pytest.mark.parametrize(("answers", "question", "why"), BAD_ANSWERS)
-def test_cookiecutter_refuses(cookies, cookiecutter_template, tmp_path, capfd, answers, question, why):
+def test_cookiecutter_refuses(
+    cookies, cookiecutter_template, tmp_path, capfd, answers, question, why
+):
     with lock_step(False):
         result = cookies.bake(extra_context=answers, template=str(cookiecutter_template))
     assert result.exit_code != 0

@@ -74,7 +74,11 @@ def test_project_starts_as_a_clean_git_repository(renders, variant):
         )
         assert log.stdout.splitlines() == ["Generate service from template"]
         status = subprocess.run(
-            ["git", "status", "--porcelain"], cwd=project, capture_output=True, text=True, check=True
+            ["git", "status", "--porcelain"],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            check=True,
         )
         assert status.stdout == ""
 
@@ -93,13 +97,21 @@ def test_initial_commit_falls_back_to_the_authors_identity(tmp_path):
     nobody = tmp_path / "empty-gitconfig"
     nobody.write_text("")
     anonymous = {"GIT_CONFIG_GLOBAL": str(nobody), "GIT_CONFIG_NOSYSTEM": "1"}
-    anonymous |= {f"GIT_{role}_{field}": None for role in ("AUTHOR", "COMMITTER") for field in ("NAME", "EMAIL")}
+    anonymous |= {
+        f"GIT_{role}_{field}": None
+        for role in ("AUTHOR", "COMMITTER")
+        for field in ("NAME", "EMAIL")
+    }
     with environment(**anonymous):
         project = copier_copy(
             MINIMAL | {"author_name": "Ada Lovelace", "author_email": "ada@example.org"},
             tmp_path / "project",
         )
     author = subprocess.run(
-        ["git", "log", "--format=%an <%ae>"], cwd=project, capture_output=True, text=True, check=True
+        ["git", "log", "--format=%an <%ae>"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert author.stdout.strip() == "Ada Lovelace <ada@example.org>"

@@ -43,10 +43,14 @@ def pairwise() -> dict[str, dict[str, str]]:
 def backing_service_combinations() -> dict[str, dict[str, str]]:
     """Every combination of database, cache and worker (and broker when there is a worker)."""
     combos = []
-    for database, cache, worker in product(["postgres", "none"], ["redis", "none"], ["celery", "none"]):
+    for database, cache, worker in product(
+        ["postgres", "none"], ["redis", "none"], ["celery", "none"]
+    ):
         brokers = CHOICES["broker"] if worker == "celery" else ["rabbitmq"]
         for broker in brokers:
-            combos.append(DEFAULT | {"database": database, "cache": cache, "worker": worker, "broker": broker})
+            combos.append(
+                DEFAULT | {"database": database, "cache": cache, "worker": worker, "broker": broker}
+            )
     return dict(_named(answers) for answers in combos)
 
 
