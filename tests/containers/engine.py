@@ -1,0 +1,174 @@
+"""A Docker engine for the containers tier: reuse a running one, or start our own.
+
+CI machines are fresh Debian 12 hosts without systemd, so when no daemon answers we
+install Debian's docker.io (through .ci/install-container-engine), start `dockerd` in
+the background with its own log file, and stop exactly that process afterwards.
+Images stay in the daemon's default data root, so cached base images survive runs.
+"""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+INSTALL_SCRIPT = REPO_ROOT / ".ci" / "install-container-engine"
+NEEDED_COMMANDS = ("dockerd", "docker", "docker-compose", "debootstrap")
+# overlay2 is the fast default; vfs copies every layer in full (slow, disk hungry)
+# and is only the fallback for hosts whose filesystem cannot carry overlayfs.
+STORAGE_DRIVERS = ("overlay2", "vfs")
+START_TIMEOUT_SECONDS = 60
+STOP_TIMEOUT_SECONDS = 30
+
+
+class EngineError(RuntimeError):
+    """No usable container engine; the message says what failed and where to look."""
+
+
+@dataclass
+class Engine:
+    """The docker CLI bound to one daemon; `started_pid` is set when we own the daemon."""
+
+    env: dict[str, str]
+    storage_driver: str
+    started_pid: int | None = None
+    log_file: Path | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def run(
+        self, *args: str, check: bool = True, timeout: float | None = 600, **kwargs
+    ) -> subprocess.CompletedProcess:
+        """Run `docker <args>`; with check, fail with the command's output."""
+        return run_checked(["docker", *args], env=self.env, check=check, timeout=timeout, **kwargs)
+
+    def compose(
+        self, *args: str, cwd: Path, check: bool = True, timeout: float | None = 900
+    ) -> subprocess.CompletedProcess:
+        return run_checked(
+            ["docker-compose", *args], env=self.env, cwd=cwd, check=check, timeout=timeout
+        )
+
+    def image_exists(self, ref: str) -> bool:
+        return self.run("image", "inspect", ref, check=False).returncode == 0
+
+    def image_size_bytes(self, ref: str) -> int:
+        return int(self.run("image", "inspect", "--format", "{{.Size}}", ref).stdout.strip())
+
+    def inspect(self, ref: str) -> dict:
+        return json.loads(self.run("inspect", ref).stdout)[0]
+
+
+def run_checked(
+    cmd: list[str], *, check: bool = True, timeout: float | None = 600, **kwargs
+) -> subprocess.CompletedProcess:
+    result = subprocess.run(
+        cmd, capture_output=True, text=True, check=False, timeout=timeout, **kwargs
+    )
+    if check and result.returncode != 0:
+        raise EngineError(
+            f"{' '.join(cmd)} failed ({result.returncode}):\n{result.stdout[-4000:]}\n"
+            f"{result.stderr[-4000:]}"
+        )
+    return result
+
+
+def client_env() -> dict[str, str]:
+    # The legacy builder: no buildx here, and BuildKit would try to pull its frontend.
+    return os.environ | {"DOCKER_BUILDKIT": "0", "COMPOSE_DOCKER_CLI_BUILD": "0"}
+
+
+def daemon_answers(env: dict[str, str]) -> bool:
+    if shutil.which("docker") is None:
+        return False
+    result = subprocess.run(
+        ["docker", "info", "--format", "{{.ServerVersion}}"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=30,
+    )
+    return result.returncode == 0
+
+
+def install_missing_tools() -> None:
+    missing = [name for name in NEEDED_COMMANDS if shutil.which(name) is None]
+    if not missing:
+        return
+    if os.geteuid() != 0:
+        raise EngineError(f"missing {', '.join(missing)} and not root: run {INSTALL_SCRIPT}")
+    run_checked([str(INSTALL_SCRIPT)], timeout=900)
+
+
+def start_dockerd(env: dict[str, str], workdir: Path) -> Engine:
+    """Start dockerd with the first storage driver that works; return the engine owning it."""
+    failures = []
+    for driver in STORAGE_DRIVERS:
+        log_file = workdir / f"dockerd-{driver}.log"
+        with log_file.open("wb") as log:
+            process = subprocess.Popen(
+                ["dockerd", f"--storage-driver={driver}"],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,  # Ctrl-C in pytest must not kill the daemon mid-write
+            )
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        while time.monotonic() < deadline and process.poll() is None:
+            if daemon_answers(env):
+                engine = Engine(env, driver, started_pid=process.pid, log_file=log_file)
+                if driver != STORAGE_DRIVERS[0]:
+                    engine.notes.append(
+                        f"overlay2 failed, using {driver}: builds copy every layer (slow)"
+                    )
+                return engine
+            time.sleep(0.5)
+        stop_process(process.pid)
+        failures.append(f"{driver}: see {log_file}\n{log_file.read_text()[-1500:]}")
+    raise EngineError("dockerd did not start:\n" + "\n".join(failures))
+
+
+def stop_process(pid: int) -> None:
+    """SIGTERM exactly this process (dockerd stops its containers), SIGKILL if it hangs."""
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        try:
+            finished, _ = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:  # not our child (already reaped): poll for its exit
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return
+            finished = 0
+        if finished == pid:
+            return
+        time.sleep(0.2)
+    os.kill(pid, signal.SIGKILL)
+
+
+@contextmanager
+def container_engine() -> Iterator[Engine]:
+    """Yield a working engine; stop the daemon afterwards only if we started it."""
+    env = client_env()
+    if daemon_answers(env):
+        driver = run_checked(["docker", "info", "--format", "{{.Driver}}"], env=env).stdout.strip()
+        yield Engine(env, driver)
+        return
+    install_missing_tools()
+    workdir = Path(tempfile.mkdtemp(prefix="containers-engine-"))
+    engine = start_dockerd(env, workdir)
+    try:
+        yield engine
+    finally:
+        stop_process(engine.started_pid)
