@@ -88,7 +88,8 @@ def shell(settings: Settings, _: argparse.Namespace) -> int:
 
     # Async clients belong to one event loop; it runs in a thread while the prompt waits.
     loop = asyncio.new_event_loop()
-    threading.Thread(target=loop.run_forever, name="backing-services", daemon=True).start()
+    thread = threading.Thread(target=loop.run_forever, name="backing-services", daemon=True)
+    thread.start()
 
     def run[T](awaitable: Awaitable[T]) -> T:
         async def wrapped() -> T:
@@ -110,6 +111,8 @@ def shell(settings: Settings, _: argparse.Namespace) -> int:
     finally:
         run(attachment.__aexit__(None, None, None))
         loop.call_soon_threadsafe(loop.stop)
+        thread.join()
+        loop.close()
     return 0
 
 

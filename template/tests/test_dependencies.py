@@ -1,0 +1,36 @@
+"""Dependencies (factor II): everything the code imports is declared; nothing is assumed."""
+
+import ast
+import importlib.metadata
+import re
+import sys
+import tomllib
+
+from conftest import PACKAGE, PROJECT_ROOT
+
+
+def canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def imported_modules() -> set[str]:
+    modules = set()
+    for path in (PROJECT_ROOT / "src").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                modules |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                modules.add(node.module.split(".")[0])
+    return modules - set(sys.stdlib_module_names) - {PACKAGE}
+
+
+def test_every_imported_package_is_a_declared_dependency():
+    project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["project"]
+    declared = {canonical(re.match(r"[\w.-]+", spec)[0]) for spec in project["dependencies"]}
+    distributions = importlib.metadata.packages_distributions()
+    undeclared = {
+        module
+        for module in imported_modules()
+        if not {canonical(name) for name in distributions.get(module, [module])} & declared
+    }
+    assert undeclared == set()
