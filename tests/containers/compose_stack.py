@@ -5,7 +5,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .engine import Engine
+from .engine import Engine, EngineError
 
 PROJECT_LABEL = "com.docker.compose.project"
 SERVICE_LABEL = "com.docker.compose.service"
@@ -39,7 +39,14 @@ class ComposeStack:
         )
 
     def up(self, *services: str) -> None:
-        self.compose("up", "--detach", "--no-build", *services)
+        """`up --detach`; on failure, the error carries every service's last log lines."""
+        try:
+            self.compose("up", "--detach", "--no-build", *services)
+        except EngineError as error:
+            raise EngineError(f"{error}\n{self.tail_of_logs()}") from None
+
+    def tail_of_logs(self, lines: int = 20) -> str:
+        return self.compose("logs", "--no-color", "--tail", str(lines), check=False).stdout
 
     def down(self) -> None:
         self.compose("down", "--volumes", "--remove-orphans", "--timeout", "30", check=False)
@@ -83,11 +90,28 @@ class ComposeStack:
     def logs(self, service: str) -> str:
         return self.compose("logs", "--no-color", "--no-log-prefix", service, check=False).stdout
 
-    def leftovers(self) -> dict[str, list[str]]:
-        """Containers, networks and volumes still labelled with this project."""
+    def resources(self) -> dict[str, set[str]]:
+        """Containers, networks and volumes of this project, anonymous volumes included."""
         label = ["--filter", f"label={PROJECT_LABEL}={self.project}"]
+        containers = set(self.containers())
+        networks = set(self.engine.run("network", "ls", "--quiet", *label).stdout.split())
+        volumes = set(self.engine.run("volume", "ls", "--quiet", *label).stdout.split())
+        for container in containers:
+            details = self.engine.inspect(container)
+            volumes |= {mount["Name"] for mount in details["Mounts"] if mount["Type"] == "volume"}
+            networks |= {
+                network["NetworkID"] for network in details["NetworkSettings"]["Networks"].values()
+            }
+        return {"containers": containers, "networks": networks, "volumes": volumes}
+
+    def still_present(self, resources: dict[str, set[str]]) -> dict[str, list[str]]:
+        """Which of `resources` the engine still has."""
+        kinds = {"containers": "container", "networks": "network", "volumes": "volume"}
         return {
-            "containers": self.containers(),
-            "networks": self.engine.run("network", "ls", "--quiet", *label).stdout.split(),
-            "volumes": self.engine.run("volume", "ls", "--quiet", *label).stdout.split(),
+            kind: sorted(
+                name
+                for name in names
+                if self.engine.run(kinds[kind], "inspect", name, check=False).returncode == 0
+            )
+            for kind, names in resources.items()
         }

@@ -9,7 +9,6 @@ Images stay in the daemon's default data root, so cached base images survive run
 import json
 import os
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
@@ -20,7 +19,8 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 INSTALL_SCRIPT = REPO_ROOT / ".ci" / "install-container-engine"
-NEEDED_COMMANDS = ("dockerd", "docker", "docker-compose", "debootstrap")
+# The client side; dockerd too when no daemon answers. debootstrap builds local base images.
+CLIENT_COMMANDS = ("docker", "docker-compose", "debootstrap")
 # overlay2 is the fast default; vfs copies every layer in full (slow, disk hungry)
 # and is only the fallback for hosts whose filesystem cannot carry overlayfs.
 STORAGE_DRIVERS = ("overlay2", "vfs")
@@ -38,9 +38,13 @@ class Engine:
 
     env: dict[str, str]
     storage_driver: str
-    started_pid: int | None = None
+    daemon: subprocess.Popen | None = None  # the dockerd we started, if we did
     log_file: Path | None = None
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def started_pid(self) -> int | None:
+        return self.daemon.pid if self.daemon else None
 
     def run(
         self, *args: str, check: bool = True, timeout: float | None = 600, **kwargs
@@ -98,8 +102,8 @@ def daemon_answers(env: dict[str, str]) -> bool:
     return result.returncode == 0
 
 
-def install_missing_tools() -> None:
-    missing = [name for name in NEEDED_COMMANDS if shutil.which(name) is None]
+def install_missing_tools(commands: tuple[str, ...]) -> None:
+    missing = [name for name in commands if shutil.which(name) is None]
     if not missing:
         return
     if os.geteuid() != 0:
@@ -123,38 +127,26 @@ def start_dockerd(env: dict[str, str], workdir: Path) -> Engine:
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
         while time.monotonic() < deadline and process.poll() is None:
             if daemon_answers(env):
-                engine = Engine(env, driver, started_pid=process.pid, log_file=log_file)
+                engine = Engine(env, driver, daemon=process, log_file=log_file)
                 if driver != STORAGE_DRIVERS[0]:
                     engine.notes.append(
                         f"overlay2 failed, using {driver}: builds copy every layer (slow)"
                     )
                 return engine
             time.sleep(0.5)
-        stop_process(process.pid)
+        stop_process(process)
         failures.append(f"{driver}: see {log_file}\n{log_file.read_text()[-1500:]}")
     raise EngineError("dockerd did not start:\n" + "\n".join(failures))
 
 
-def stop_process(pid: int) -> None:
+def stop_process(process: subprocess.Popen) -> None:
     """SIGTERM exactly this process (dockerd stops its containers), SIGKILL if it hangs."""
+    process.terminate()
     try:
-        os.kill(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        try:
-            finished, _ = os.waitpid(pid, os.WNOHANG)
-        except ChildProcessError:  # not our child (already reaped): poll for its exit
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                return
-            finished = 0
-        if finished == pid:
-            return
-        time.sleep(0.2)
-    os.kill(pid, signal.SIGKILL)
+        process.wait(timeout=STOP_TIMEOUT_SECONDS)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=STOP_TIMEOUT_SECONDS)
 
 
 @contextmanager
@@ -162,13 +154,14 @@ def container_engine() -> Iterator[Engine]:
     """Yield a working engine; stop the daemon afterwards only if we started it."""
     env = client_env()
     if daemon_answers(env):
+        install_missing_tools(CLIENT_COMMANDS)
         driver = run_checked(["docker", "info", "--format", "{{.Driver}}"], env=env).stdout.strip()
         yield Engine(env, driver)
         return
-    install_missing_tools()
+    install_missing_tools(("dockerd", *CLIENT_COMMANDS))
     workdir = Path(tempfile.mkdtemp(prefix="containers-engine-"))
     engine = start_dockerd(env, workdir)
     try:
         yield engine
     finally:
-        stop_process(engine.started_pid)
+        stop_process(engine.daemon)
