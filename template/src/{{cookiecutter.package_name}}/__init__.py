@@ -1,1 +1,1 @@
-{{ cookiecutter.description | tojson }}
+"""{{ cookiecutter.description | replace('\\', '\\\\') | replace('"', '\\x22') }}"""

@@ -13,8 +13,8 @@ from {{ cookiecutter.package_name }}.request_id import RequestIdMiddleware
 from {{ cookiecutter.package_name }}.resources import open_resources
 from {{ cookiecutter.package_name }}.settings import Settings
 
-TITLE = {{ cookiecutter.project_name | tojson }}
-DESCRIPTION = {{ cookiecutter.description | tojson }}
+TITLE = "{{ cookiecutter.project_name | replace('\\', '\\\\') | replace('"', '\\x22') }}"
+DESCRIPTION = "{{ cookiecutter.description | replace('\\', '\\\\') | replace('"', '\\x22') }}"
 VERSION = "0.1.0"
 
 
