@@ -1,0 +1,92 @@
+"""The generated service's code survives unusual answers, under both engines.
+
+Free text (project name, description, author) lands in Python, TOML, JSON and
+Markdown; names can be 40 characters long. Each must stay valid, keep its exact
+value, and leave the generated code clean for the project's own ruff settings.
+The service's behaviour itself is proven by its own suite (test_generated_suite.py).
+"""
+
+import ast
+import json
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from tests.generate import run
+from tests.variants import MINIMAL
+
+pytestmark = pytest.mark.static
+
+ODD_TEXT = MINIMAL | {
+    "project_name": "Ünïcode \"quoted\" <Service> & 'co' \\ back",
+    "project_slug": "odd-service",
+    "package_name": "odd_service",
+    "description": 'It\'s a "test" \\ with <html> & {braces} — ünïcode.',
+    "author_name": 'O\'Brien "Bob" \\',
+}
+LONGEST_NAMES = MINIMAL | {
+    "project_name": "A service name of the longest slug allowed",
+    "project_slug": "a-service-name-of-the-longest-slug-allow",
+    "package_name": "a_service_name_of_the_longest_slug_allow",
+}
+VARIANTS = {"odd-text": ODD_TEXT, "longest-names": LONGEST_NAMES}
+
+
+def files(root: Path) -> dict[str, bytes]:
+    return {
+        path.relative_to(root).as_posix(): path.read_bytes()
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+        and ".git" not in path.relative_to(root).parts
+        and path.name != ".copier-answers.yml"
+    }
+
+
+def string_constants(module: Path) -> dict[str, str]:
+    """Module-level NAME = "literal" assignments, evaluated."""
+    return {
+        node.targets[0].id: ast.literal_eval(node.value)
+        for node in ast.parse(module.read_text()).body
+        if isinstance(node, ast.Assign)
+        and isinstance(node.targets[0], ast.Name)
+        and isinstance(node.value, ast.Constant)
+    }
+
+
+@pytest.mark.parametrize("name", list(VARIANTS))
+def test_both_engines_render_the_same_bytes(renders, name):
+    assert files(renders.copier(name, VARIANTS[name])) == files(
+        renders.cookiecutter(name, VARIANTS[name])
+    )
+
+
+def test_free_text_keeps_its_exact_value_in_python_toml_and_json(renders):
+    project = renders.copier("odd-text", ODD_TEXT)
+    package = project / "src" / ODD_TEXT["package_name"]
+
+    constants = string_constants(package / "app.py")
+    assert constants["TITLE"] == ODD_TEXT["project_name"]
+    assert constants["DESCRIPTION"] == ODD_TEXT["description"]
+    assert (
+        ast.get_docstring(ast.parse((package / "__init__.py").read_text()))
+        == (ODD_TEXT["description"])
+    )
+
+    metadata = tomllib.loads((project / "pyproject.toml").read_text())["project"]
+    assert metadata["description"] == ODD_TEXT["description"]
+    assert metadata["authors"][0]["name"] == ODD_TEXT["author_name"]
+
+    info = json.loads((project / "openapi.json").read_text())["info"]
+    assert (info["title"], info["description"]) == (
+        ODD_TEXT["project_name"],
+        ODD_TEXT["description"],
+    )
+
+
+@pytest.mark.parametrize("name", list(VARIANTS))
+def test_generated_code_is_lint_clean_and_formatted(renders, name):
+    project = renders.copier(name, VARIANTS[name])
+    run([sys.executable, "-m", "ruff", "check", "--no-cache", "."], project)
+    run([sys.executable, "-m", "ruff", "format", "--no-cache", "--check", "."], project)
