@@ -2,8 +2,9 @@
 
 cookiecutter renders this file, then runs it as its post_gen_project hook, inside
 the new project. copier runs it unrendered from `_tasks`, passing the answers as
-JSON and the operation ("copy" or "update") on the command line. So the one
-line below that reads the answers is the only template syntax this file may hold.
+JSON and the operation ("copy" or "update"; "relock" from `_migrations`) on the command
+line. So the one line below that reads the answers is the only template syntax this file
+may hold.
 """
 
 import json
@@ -97,9 +98,10 @@ def main(argv: list[str]) -> None:
     if operation == "copy":
         lock_dependencies(root)
         commit_initial_version(root, answers)
-    elif (root / "uv.lock").exists():
-        # An update may change dependencies: re-lock, keeping the service's own pins.
-        # The throw-away copies copier renders while updating have no uv.lock and are left alone.
+    elif operation == "relock" and (root / "uv.lock").exists():
+        # After an update, from copier.yml's `_migrations`: copier has merged the template's
+        # changes with the service's own by then, so the service's added dependencies keep
+        # their pins. (Tasks run before that merge, on the template's pyproject.toml alone.)
         lock_dependencies(root)
 
 
