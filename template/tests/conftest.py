@@ -23,7 +23,10 @@ from fastapi.testclient import TestClient
 from {{ cookiecutter.package_name }}.app import create_app
 from {{ cookiecutter.package_name }}.logs import configure_logging
 from {{ cookiecutter.package_name }}.settings import Settings
-
+{% if cookiecutter.database == 'postgres' or cookiecutter.cache == 'redis' or cookiecutter.worker == 'celery' %}
+# Fixtures for the real backing services: tests/backing_services.py.
+pytest_plugins = ["backing_services"]
+{% endif %}
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = "{{ cookiecutter.package_name }}"
 # Settings the tests pin, whatever the developer's shell says.
@@ -227,24 +230,29 @@ def read_response(connection: socket.socket) -> tuple[int, dict[str, str], bytes
 @dataclass
 class Lifetime:
     server: ServerProcess
+    drain_timeout_seconds: int
+    new_connection_refused: bool
     in_flight_status: int
     in_flight_headers: dict[str, str]
     in_flight_body: bytes
-    new_connection_refused: bool
     exit_seconds: float
 
 
 @pytest.fixture(scope="session")
 def lifetime() -> Iterator[Lifetime]:
-    """Start `python -m <package> web`, serve, SIGTERM it mid-request, and watch it drain.
+    """One whole life of `python -m <package> web`, watched from outside.
 
-    Run once per session: starting the real process is the slow part.
+    It serves a request, then holds two requests in flight and gets SIGTERM. One
+    request's body follows after the signal; the other's never comes, so it outlasts
+    the drain timeout. Run once per session: starting the real process is the slow part.
     """
-    server = ServerProcess({"SHUTDOWN_TIMEOUT_SECONDS": "10"})
+    drain_timeout_seconds = 2
+    server = ServerProcess({"SHUTDOWN_TIMEOUT_SECONDS": str(drain_timeout_seconds)})
     try:
         server.wait_until_serving()
         httpx2.get(f"{server.url}/livez", headers={"X-Request-ID": "from-the-client"})
-        connection = start_request_in_flight(server.port, "in-flight-1")
+        finishing = start_request_in_flight(server.port, "in-flight-1")
+        outlasting = start_request_in_flight(server.port, "outlasts-the-drain")
         server.send_sigterm()
         server.wait_for_log(WAITING_FOR_CONNECTIONS)
         try:
@@ -252,10 +260,11 @@ def lifetime() -> Iterator[Lifetime]:
             refused = False
         except ConnectionRefusedError:
             refused = True
-        connection.sendall(IN_FLIGHT_BODY)
-        status, headers, body = read_response(connection)
-        connection.close()
-        exit_seconds = server.wait_for_exit(timeout=15)
-        yield Lifetime(server, status, headers, body, refused, exit_seconds)
+        finishing.sendall(IN_FLIGHT_BODY)
+        status, headers, body = read_response(finishing)
+        finishing.close()
+        exit_seconds = server.wait_for_exit(timeout=drain_timeout_seconds + 15)
+        outlasting.close()
+        yield Lifetime(server, drain_timeout_seconds, refused, status, headers, body, exit_seconds)
     finally:
         server.close()

@@ -85,8 +85,11 @@ def test_an_unhandled_exception_is_logged_once_as_json_with_its_traceback(
         thread.join(10)
     assert response.status_code == 500
 
-    (error,) = [record for record in captured_logs.records() if record["level"] == "error"]
+    records = captured_logs.records()
+    (error,) = [record for record in records if record["level"] == "error"]
     assert error["message"] == "Exception in ASGI application"
     assert error["request_id"] == "fail-2"
     assert error["exception"].startswith("Traceback (most recent call last):")
     assert "RuntimeError: the example failure" in error["exception"]
+    (access,) = [record for record in records if record.get("path") == "/fail"]
+    assert (access["status"], access["request_id"]) == (500, "fail-2")

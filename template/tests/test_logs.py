@@ -70,7 +70,7 @@ def test_console_format_is_for_people(captured_logs):
 
 
 def test_every_line_of_the_real_server_is_json_with_the_request_id(lifetime):
-    """From startup to exit: uvicorn's own lines, access lines and ours (see conftest.py)."""
+    """From startup to exit: uvicorn's lines and ours, access lines included (see conftest)."""
     server = lifetime.server
     assert server.stderr == []
     records = [json.loads(line) for line in server.stdout]
@@ -81,5 +81,7 @@ def test_every_line_of_the_real_server_is_json_with_the_request_id(lifetime):
     assert "Shutting down" in messages
     assert messages[-1].startswith("Finished server process")
     (access,) = [record for record in records if record["request_id"] == "from-the-client"]
-    assert access["logger"] == "uvicorn.access"
+    assert access["logger"] == "{{ cookiecutter.package_name }}.access"
+    assert access["message"] == "GET /livez 200"
     assert (access["method"], access["path"], access["status"]) == ("GET", "/livez", 200)
+    assert access["duration_ms"] >= 0

@@ -46,6 +46,7 @@ def serve(app: Any, settings: Settings) -> int:
         port=settings.port,
         lifespan="on",  # a failing startup stops the process instead of serving without it
         log_config=None,  # logs.configure_logging already routes uvicorn's loggers
+        access_log=False,  # request_id.RequestIdMiddleware writes richer access lines
         timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
         proxy_headers=True,
         forwarded_allow_ips=settings.forwarded_allow_ips,
