@@ -7,9 +7,10 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from {{ cookiecutter.package_name }} import health
-from {{ cookiecutter.package_name }}.api import slugs
+from {{ cookiecutter.package_name }}.api import {% if cookiecutter.worker == 'celery' %}jobs, {% endif %}{% if cookiecutter.database == 'postgres' %}notes, {% endif %}slugs
 from {{ cookiecutter.package_name }}.errors import install_error_handlers
-from {{ cookiecutter.package_name }}.request_id import RequestIdMiddleware
+{% if cookiecutter.cache == 'redis' %}from {{ cookiecutter.package_name }}.rate_limit import RateLimitMiddleware
+{% endif %}from {{ cookiecutter.package_name }}.request_id import RequestIdMiddleware
 from {{ cookiecutter.package_name }}.resources import open_resources
 from {{ cookiecutter.package_name }}.settings import Settings
 
@@ -41,11 +42,15 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.settings = settings
     # Pure ASGI middleware: the `@app.middleware("http")` form costs much more throughput.
-    app.add_middleware(RequestIdMiddleware)
+{% if cookiecutter.cache == 'redis' %}    # Added first, so it runs inside RequestIdMiddleware: a 429 carries the request id.
+    app.add_middleware(RateLimitMiddleware, settings=settings)
+{% endif %}    app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(slugs.router)
-    return app
+{% if cookiecutter.database == 'postgres' %}    app.include_router(notes.router)
+{% endif %}{% if cookiecutter.worker == 'celery' %}    app.include_router(jobs.router)
+{% endif %}    return app
 
 
 def openapi_document(app: FastAPI) -> str:

@@ -135,7 +135,28 @@ def _openapi_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-@dataclass(frozen=True)
+{% if cookiecutter.database == 'postgres' %}def migrate(settings: Settings, _: argparse.Namespace) -> int:
+    """Upgrade the schema to the newest migration: the release process, once per deploy."""
+    from {{ cookiecutter.package_name }}.db import DatabaseUnavailable
+    from {{ cookiecutter.package_name }}.migrate import upgrade
+
+    try:
+        upgrade(settings)
+    except DatabaseUnavailable as error:
+        log.error("migration failed", problem=str(error))
+        return 1
+    log.info("database schema is up to date")
+    return 0
+
+
+{% endif %}{% if cookiecutter.worker == 'celery' %}def worker(settings: Settings, _: argparse.Namespace) -> int:
+    """Run background jobs until SIGTERM, then finish the running ones first."""
+    from {{ cookiecutter.package_name }}.worker import run
+
+    return run(settings)
+
+
+{% endif %}@dataclass(frozen=True)
 class Command:
     run: Callable[[Settings, argparse.Namespace], int]
     help: str
@@ -145,7 +166,9 @@ class Command:
 # Every process type and admin task. The Procfile, compose and Kubernetes run these names.
 COMMANDS: dict[str, Command] = {
     "web": Command(web, "serve HTTP on $PORT (the web process type)"),
-    "check": Command(check, "validate the configuration and ping every backing service"),
+{% if cookiecutter.worker == 'celery' %}    "worker": Command(worker, "run background jobs (the worker process type)"),
+{% endif %}{% if cookiecutter.database == 'postgres' %}    "migrate": Command(migrate, "upgrade the database schema (the release process)"),
+{% endif %}    "check": Command(check, "validate the configuration and ping every backing service"),
     "shell": Command(shell, "interactive Python with settings and backing services loaded"),
     "openapi": Command(openapi, "write the OpenAPI document", _openapi_arguments),
 }

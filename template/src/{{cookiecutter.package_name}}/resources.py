@@ -10,9 +10,15 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 
 import structlog
-
-from {{ cookiecutter.package_name }}.settings import Settings
-
+{% if cookiecutter.worker == 'celery' %}from celery import Celery
+{% endif %}{% if cookiecutter.cache == 'redis' %}from redis.asyncio import Redis
+{% endif %}{% if cookiecutter.database == 'postgres' %}from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+{% endif %}
+{% if cookiecutter.cache == 'redis' %}from {{ cookiecutter.package_name }}.cache import open_client
+{% endif %}{% if cookiecutter.database == 'postgres' %}from {{ cookiecutter.package_name }}.db import open_engine, ping, sessionmaker
+{% endif %}from {{ cookiecutter.package_name }}.settings import Settings
+{% if cookiecutter.worker == 'celery' %}from {{ cookiecutter.package_name }}.worker import broker_answers, open_celery, result_backend_answers
+{% endif %}
 # Answers (returns) when its service is reachable, raises when it is not.
 Check = Callable[[], Awaitable[object]]
 
@@ -24,7 +30,13 @@ class Resources:
     """Clients of the backing services this process attached, and how to reach each one."""
 
     readiness_checks: dict[str, Check] = field(default_factory=dict)
-
+{% if cookiecutter.database == 'postgres' %}    # PostgreSQL (db.py): a session per request.
+    sessions: async_sessionmaker[AsyncSession] = field(init=False)
+{% endif %}{% if cookiecutter.cache == 'redis' %}    # Redis (cache.py): one client, shared by every request.
+    redis: Redis = field(init=False)
+{% endif %}{% if cookiecutter.worker == 'celery' %}    # Celery (worker.py): sends jobs to the broker, reads their state.
+    celery: Celery = field(init=False)
+{% endif %}
 
 @asynccontextmanager
 async def open_resources(settings: Settings) -> AsyncIterator[Resources]:
@@ -39,7 +51,16 @@ async def open_resources(settings: Settings) -> AsyncIterator[Resources]:
         stack.callback(log.info, "backing services detached")
         # Each backing service: create its client, register its readiness check, and
         # push its close onto the stack.
-        log.info("backing services attached", services=sorted(resources.readiness_checks))
+{% if cookiecutter.database == 'postgres' %}        engine = await stack.enter_async_context(open_engine(settings))
+        resources.sessions = sessionmaker(engine)
+        resources.readiness_checks["database"] = lambda: ping(engine)
+{% endif %}{% if cookiecutter.cache == 'redis' %}        resources.redis = await stack.enter_async_context(open_client(settings))
+        resources.readiness_checks["redis"] = resources.redis.ping
+{% endif %}{% if cookiecutter.worker == 'celery' %}        celery = resources.celery = stack.enter_context(open_celery(settings))
+        timeout = settings.readiness_timeout_seconds
+        resources.readiness_checks["broker"] = lambda: broker_answers(celery, timeout)
+        resources.readiness_checks["result_backend"] = lambda: result_backend_answers(celery)
+{% endif %}        log.info("backing services attached", services=sorted(resources.readiness_checks))
         yield resources
 
 

@@ -12,14 +12,51 @@ table and a line in `.env.example` (tests/test_readme.py and tests/test_config.p
 import os
 from pathlib import Path
 from typing import Annotated, Literal
+{%- if cookiecutter.database == 'postgres' or cookiecutter.cache == 'redis' or cookiecutter.worker == 'celery' %}
+from urllib.parse import urlsplit
+{%- endif %}
 
-from pydantic import BeforeValidator, Field, ValidationError
+from pydantic import {% if cookiecutter.database == 'postgres' or cookiecutter.cache == 'redis' or cookiecutter.worker == 'celery' %}AfterValidator, {% endif %}BeforeValidator, Field, {% if cookiecutter.database == 'postgres' or cookiecutter.cache == 'redis' or cookiecutter.worker == 'celery' %}SecretStr, {% endif %}ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 # Where Docker and compose mount secrets; Kubernetes mounts wherever SECRETS_DIR points.
 DEFAULT_SECRETS_DIR = Path("/run/secrets")
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+{%- if cookiecutter.database == 'postgres' %}
+
+
+def _postgres_url(url: SecretStr) -> SecretStr:
+    # The messages never quote the URL: it holds the password.
+    parts = urlsplit(url.get_secret_value())
+    if parts.scheme not in {"postgres", "postgresql", "postgresql+psycopg"}:
+        raise ValueError("must be a PostgreSQL URL: postgresql://user:password@host:5432/name")
+    try:
+        parts.port  # noqa: B018 - reading it validates it
+    except ValueError:
+        raise ValueError("has a port that is not a number from 0 to 65535") from None
+    if not parts.hostname and "host=" not in parts.query:
+        raise ValueError("names no host: postgresql://user:password@host:5432/name")
+    if not parts.path.strip("/"):
+        raise ValueError("names no database: postgresql://user:password@host:5432/name")
+    return url
+{%- endif %}
+{%- if cookiecutter.cache == 'redis' or cookiecutter.worker == 'celery' %}
+
+
+def _redis_url(url: SecretStr) -> SecretStr:
+    if urlsplit(url.get_secret_value()).scheme not in {"redis", "rediss", "unix"}:
+        raise ValueError("must be a Redis URL: redis://[:password@]host:6379/0")
+    return url
+{%- endif %}
+{%- if cookiecutter.worker == 'celery' %}
+
+
+def _broker_url(url: SecretStr) -> SecretStr:
+    if urlsplit(url.get_secret_value()).scheme not in {"amqp", "amqps", "redis", "rediss"}:
+        raise ValueError("must be an amqp:// (RabbitMQ) or redis:// URL")
+    return url
+{%- endif %}
 
 
 class ConfigError(Exception):
@@ -57,6 +94,75 @@ class Settings(BaseSettings):
     readiness_timeout_seconds: float = Field(
         default=1, gt=0, description="Time limit for each backing-service check of /readyz."
     )
+{%- if cookiecutter.database == 'postgres' %}
+
+    # --- PostgreSQL (db.py) -----------------------------------------------------------
+    database_url: Annotated[SecretStr, AfterValidator(_postgres_url)] = Field(
+        description="postgresql://user:password@host:5432/name (secret: holds the password)."
+    )
+    database_pool_size: int = Field(
+        default=5, ge=1, description="Connections each web process keeps open."
+    )
+    database_max_overflow: int = Field(
+        default=5, ge=0, description="Extra connections allowed under load, closed when idle."
+    )
+    database_pool_timeout_seconds: float = Field(
+        default=5, gt=0, description="How long a request waits for a free connection."
+    )
+    database_connect_timeout_seconds: int = Field(
+        default=5, ge=2, description="Time limit for opening a connection (whole seconds, >= 2)."
+    )
+    database_statement_timeout_seconds: float = Field(
+        default=30, gt=0, description="The server cancels any statement that runs longer."
+    )
+{%- endif %}
+{%- if cookiecutter.cache == 'redis' %}
+
+    # --- Redis (cache.py, rate_limit.py) ----------------------------------------------
+    redis_url: Annotated[SecretStr, AfterValidator(_redis_url)] = Field(
+        description="redis://[:password@]host:6379/0 (secret: may hold a password)."
+    )
+    redis_timeout_seconds: float = Field(
+        default=1, gt=0, description="Time limit for connecting to Redis and for each command."
+    )
+    rate_limit_writes: int = Field(
+        default=60, ge=1, description="Writes (POST, PUT, PATCH, DELETE) per client per window."
+    )
+    rate_limit_window_seconds: int = Field(
+        default=60, ge=1, description="Length of the rate limit's window."
+    )
+{%- endif %}
+{%- if cookiecutter.cache == 'redis' or cookiecutter.worker == 'celery' %}
+
+    # --- Redis keys (the cache's and the worker's) ------------------------------------
+    redis_key_prefix: str = Field(
+        default="{{ cookiecutter.project_slug }}:",
+        description="Prefix of every Redis key the service writes, so services can share a Redis.",
+    )
+{%- endif %}
+{%- if cookiecutter.worker == 'celery' %}
+
+    # --- worker (worker.py) -----------------------------------------------------------
+    celery_broker_url: Annotated[SecretStr, AfterValidator(_broker_url)] = Field(
+        description="amqp://user:password@host:5672// (RabbitMQ) or redis://host:6379/0 (secret)."
+    )
+    celery_result_backend: Annotated[SecretStr, AfterValidator(_redis_url)] = Field(
+        description="redis://host:6379/0, where job states and results are kept (secret)."
+    )
+    celery_queue: str = Field(
+        default="{{ cookiecutter.project_slug }}",
+        min_length=1,
+        description="Queue the jobs go through.",
+    )
+    worker_concurrency: int = Field(
+        default=2, ge=1, description="Jobs each worker process runs at once (a child process each)."
+    )
+    celery_visibility_timeout_seconds: int = Field(
+        default=3600,
+        ge=1,
+        description="Redis broker only: a job unacknowledged this long is delivered again.",
+    )
+{%- endif %}
 
 
 def load_settings(settings_class: type[Settings] = Settings) -> Settings:
