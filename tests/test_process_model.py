@@ -16,7 +16,7 @@ from tests.deploy_artifacts import (
 )
 
 # The `projects` fixture.
-pytest_plugins = ["tests.deploy_artifacts"]
+pytest_plugins = ["tests.deploy_fixtures"]
 pytestmark = pytest.mark.static
 
 # The Procfile names the release phase `release`; compose and Kubernetes name that

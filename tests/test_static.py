@@ -26,7 +26,7 @@ from tests.deploy_artifacts import (
 from tests.variants import DEFAULT, RENDER_VARIANTS
 
 # The `projects` and `kustomize` fixtures.
-pytest_plugins = ["tests.deploy_artifacts"]
+pytest_plugins = ["tests.deploy_fixtures"]
 pytestmark = pytest.mark.static
 
 BIN = Path(sys.executable).parent
