@@ -88,7 +88,9 @@ class ComposeStack:
         return time.monotonic() - started
 
     def logs(self, service: str) -> str:
-        return self.compose("logs", "--no-color", "--no-log-prefix", service, check=False).stdout
+        """What the service's container wrote (compose's own `logs` adds lines of its own)."""
+        result = self.engine.run("logs", self.container(service), check=False)
+        return result.stdout + result.stderr
 
     def resources(self) -> dict[str, set[str]]:
         """Containers, networks and volumes of this project, anonymous volumes included."""

@@ -62,6 +62,19 @@ class Engine:
     def image_exists(self, ref: str) -> bool:
         return self.run("image", "inspect", ref, check=False).returncode == 0
 
+    def image_id(self, ref: str) -> str | None:
+        result = self.run("image", "inspect", "--format", "{{.Id}}", ref, check=False)
+        return result.stdout.strip() if result.returncode == 0 else None
+
+    def remove_replaced(self, previous_ids: dict[str, str | None]) -> None:
+        """Remove the images these tags named before a rebuild moved them (no dangling pile-up).
+
+        An image still used (a parent, a container) stays: rmi refuses, which is fine.
+        """
+        for ref, previous in previous_ids.items():
+            if previous is not None and previous != self.image_id(ref):
+                self.run("rmi", previous, check=False)
+
     def image_size_bytes(self, ref: str) -> int:
         return int(self.run("image", "inspect", "--format", "{{.Size}}", ref).stdout.strip())
 

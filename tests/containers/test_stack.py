@@ -18,7 +18,7 @@ from tests.variants import DEFAULT
 
 from . import measurements
 from .base_images import StandIns
-from .compose_spec import ComposeSpec
+from .compose_spec import ComposeSpec, with_defaults
 from .compose_stack import ComposeStack
 from .engine import Engine
 from .http_client import request
@@ -62,10 +62,18 @@ def stack(
     stack = ComposeStack(engine, project, override, PROJECT)
     stack.down()  # what an interrupted earlier run may have left
     assert_ports_free(spec)
+    # Compose tags what it builds with the service's `image:`; the old build is removed after.
+    built_images = {
+        with_defaults(spec.service(name)["image"])
+        for name in spec.built_services()
+        if "image" in spec.service(name)
+    }
+    previous = {image: engine.image_id(image) for image in built_images}
     try:
         started = time.monotonic()
         stack.compose("build")
         measurements.record(SUBJECT, "build_seconds", time.monotonic() - started)
+        engine.remove_replaced(previous)
         started = time.monotonic()
         stack.up()  # waits for migrate to complete
         measurements.record(SUBJECT, "up_seconds", time.monotonic() - started)
