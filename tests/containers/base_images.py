@@ -85,8 +85,11 @@ class StandIns:
         if repository in {"python", "library/python", "docker.io/library/python"}:
             return self.python(_minor_version(official, tag))
         if repository == "ghcr.io/astral-sh/uv":
-            if tag.startswith("python"):  # uv's images that also carry a CPython
-                return self.uv_with_python(_minor_version(official, tag.removeprefix("python")))
+            if tag.startswith("python"):
+                raise LookupError(
+                    f"no stand-in for {official} (uv plus a CPython): copy uv from the plain "
+                    "uv image, as uv's Docker guide shows, or add a recipe here"
+                )
             return self.uv()
         if name in {"postgres", "redis", "rabbitmq"}:
             return self.service(name)
@@ -119,7 +122,7 @@ class StandIns:
         base = self.debian()
         recipe = RECIPES / "python"
         inputs = [base.encode(), build.version.encode(), str(build.prefix).encode()]
-        inputs += [Path(__file__).read_bytes(), Path(cpython.__file__).read_bytes()]
+        inputs.append(Path(cpython.__file__).read_bytes())  # how the interpreter is staged
         ref = f"{REPOSITORY}/python:{minor}-slim-{recipe_digest(*inputs, *folder_bytes(recipe))}"
         if self._cached(ref):
             return ref
@@ -143,12 +146,6 @@ class StandIns:
         shutil.copy2(uvx_binary, context / "uvx")
         self._build(ref, context)
         return self._done(ref, started)
-
-    def uv_with_python(self, minor: str) -> str:
-        raise LookupError(
-            f"no stand-in yet for ghcr.io/astral-sh/uv:python{minor}-*: the tests expect "
-            "the generated Dockerfile to copy uv from the plain uv image"
-        )
 
     def service(self, name: str) -> str:
         base = self.debian()
