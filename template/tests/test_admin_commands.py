@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 import pytest
 from conftest import PACKAGE, PROJECT_ROOT
 
-from {{ cookiecutter.package_name }} import cli
+from {{ cookiecutter.package_name }} import cli, resources
 from {{ cookiecutter.package_name }}.app import create_app, openapi_document
 from {{ cookiecutter.package_name }}.resources import Resources
 from {{ cookiecutter.package_name }}.settings import Settings
@@ -40,7 +40,7 @@ def test_check_fails_naming_a_backing_service_that_does_not_answer(settings, mon
     async def one_service_down(_: Settings) -> AsyncIterator[Resources]:
         yield Resources(readiness_checks={"example": connect})
 
-    monkeypatch.setattr(cli, "open_resources", one_service_down)
+    monkeypatch.setattr(resources, "open_resources", one_service_down)
     assert cli.main(["check"]) == 1
     records = logged(capsys.readouterr().out)
     (problem,) = [r for r in records if r["message"] == "backing service does not answer"]

@@ -55,7 +55,8 @@ def test_readyz_is_ok_when_every_backing_service_answers(client, listener):
     client.app.state.resources.readiness_checks["example"] = tcp_check(listener.port)
     response = client.get("/readyz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "checks": {"example": "ok"}, "down": []}
+    body = response.json()
+    assert (body["status"], body["checks"]["example"], body["down"]) == ("ok", "ok", [])
 
 
 def test_readyz_names_what_is_down_while_livez_stays_up_and_recovers(
@@ -68,15 +69,15 @@ def test_readyz_names_what_is_down_while_livez_stays_up_and_recovers(
     listener.stop()
     down = client.get("/readyz")
     assert down.status_code == 503
-    assert down.json() == {
-        "status": "down",
-        "checks": {"example": "down", "other": "down"},
-        "down": ["example", "other"],
-    }
+    body = down.json()
+    assert body["status"] == "down"
+    assert body["down"] == ["example", "other"]
+    assert body["checks"]["example"] == body["checks"]["other"] == "down"
     assert client.get("/livez").status_code == 200
     warnings = [record for record in captured_logs.records() if record["level"] == "warning"]
-    assert {record["service"] for record in warnings} == {"example", "other"}
-    assert all("ConnectionRefusedError" in record["problem"] for record in warnings)
+    problems = {record["service"]: record["problem"] for record in warnings}
+    assert problems.keys() == {"example", "other"}
+    assert all(problem.startswith("ConnectionRefusedError") for problem in problems.values())
 
     listener.start()
     assert client.get("/readyz").status_code == 200
@@ -93,6 +94,7 @@ def test_a_check_that_hangs_is_down_after_the_readiness_timeout(monkeypatch, cap
         response = client.get("/readyz")
 
     assert response.status_code == 503
-    assert response.json()["down"] == ["stuck"]
-    (warning,) = [record for record in captured_logs.records() if record["level"] == "warning"]
-    assert warning["problem"] == "no answer within 0.1 s"
+    assert "stuck" in response.json()["down"]
+    warnings = [record for record in captured_logs.records() if record["level"] == "warning"]
+    problems = {record["service"]: record["problem"] for record in warnings}
+    assert problems["stuck"] == "no answer within 0.1 s"

@@ -18,9 +18,10 @@ from typing import Any
 import structlog
 
 from {{ cookiecutter.package_name }}.logs import configure_logging
-from {{ cookiecutter.package_name }}.resources import open_resources, probe
 from {{ cookiecutter.package_name }}.settings import ConfigError, Settings, load_settings
 
+# Each command imports what it needs when it runs: a bad setting is reported before
+# any client library loads, and admin commands start without the web stack.
 PROG = "python -m {{ cookiecutter.package_name }}"
 
 log = structlog.get_logger(__name__)
@@ -35,7 +36,7 @@ def web(settings: Settings, _: argparse.Namespace) -> int:
 
 def serve(app: Any, settings: Settings) -> int:
     """Run `app` in this process with uvicorn: no external web server (factor VII)."""
-    import uvicorn  # imported here so that admin commands start faster
+    import uvicorn
 
     # On SIGTERM uvicorn closes the listening socket at once, lets in-flight requests
     # finish within the drain timeout, runs the lifespan shutdown (closing pools),
@@ -73,8 +74,10 @@ def check(settings: Settings, _: argparse.Namespace) -> int:
 
 
 async def _probe_backing_services(settings: Settings) -> dict[str, str | None]:
-    async with open_resources(settings) as resources:
-        return await probe(resources.readiness_checks, settings.readiness_timeout_seconds)
+    from {{ cookiecutter.package_name }} import resources
+
+    async with resources.open_resources(settings) as attached:
+        return await resources.probe(attached.readiness_checks, settings.readiness_timeout_seconds)
 
 
 SHELL_BANNER = """\
@@ -86,6 +89,7 @@ services), probe, and run(coroutine), which awaits a coroutine on the clients' e
 def shell(settings: Settings, _: argparse.Namespace) -> int:
     """An interactive Python with the settings, the app and the backing services attached."""
     from {{ cookiecutter.package_name }}.app import create_app
+    from {{ cookiecutter.package_name }}.resources import open_resources, probe
 
     # Async clients belong to one event loop; it runs in a thread while the prompt waits.
     loop = asyncio.new_event_loop()
