@@ -25,6 +25,8 @@ pytestmark = pytest.mark.containers
 # Exit codes of a process that ended by itself (0) or by the SIGTERM it re-raised after
 # draining (128 + 15); 137 would mean docker had to SIGKILL it at the end of the grace.
 CLEAN_EXIT_CODES = {0, 143}
+# How long the request stays unfinished after SIGTERM: well past any instant shutdown.
+IN_FLIGHT_AFTER_SIGTERM_SECONDS = 1.5
 SLUG_REQUEST = ("/v1/slugs", {"text": "Hello, Wörld!"}, {"slug": "hello-world"})
 
 
@@ -37,7 +39,12 @@ def start_web(
     with run_container(
         engine, built.image, network=network, env=environment, command=("web",), flags=flags
     ) as container:
-        wait_for_status(container.url("/readyz"), 200, timeout=60)
+        try:
+            wait_for_status(container.url("/readyz"), 200, timeout=60)
+        except AssertionError as error:
+            state = container.state()
+            logs = "\n".join(container.logs()[-30:])
+            raise AssertionError(f"{error}\ncontainer {state['Status']}:\n{logs}") from None
         ready_at = time.monotonic()
         from_process = datetime.now(UTC) - container.started_at()
         subject = f"{built.variant} image"
@@ -128,6 +135,7 @@ def test_docker_stop_drains_an_in_flight_request(
             # socket is closed, the process is certainly draining.
             stopping.append(pool.submit(container.stop, grace))
             wait_until_refused(container.ip, container.port)
+            time.sleep(IN_FLIGHT_AFTER_SIGTERM_SECONDS)
 
         reply = slow_upload(container.ip, container.port, path, payload, stop_during_request)
         stop_seconds = stopping[0].result(timeout=grace + 60)
