@@ -10,7 +10,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -158,10 +158,6 @@ class ServerProcess:
             reader.join(timeout=5)  # the last lines may still be in the pipe
         return elapsed
 
-    def terminate(self, timeout: float) -> float:
-        self.send_sigterm()
-        return self.wait_for_exit(timeout)
-
     def records(self) -> list[dict]:
         return [json.loads(line) for line in self.stdout]
 
@@ -173,21 +169,6 @@ class ServerProcess:
             reader.join(timeout=5)
         for pipe in (self.process.stdout, self.process.stderr):
             pipe.close()
-
-
-@pytest.fixture
-def start_server() -> Iterator[Callable[..., ServerProcess]]:
-    servers: list[ServerProcess] = []
-
-    def start(**env: str) -> ServerProcess:
-        server = ServerProcess(env)
-        servers.append(server)
-        server.wait_until_serving()
-        return server
-
-    yield start
-    for server in servers:
-        server.close()
 
 
 # --- one whole lifetime of the real server, shared by test_logs.py and test_shutdown.py ---
