@@ -1,0 +1,90 @@
+"""Drive copier, git and uv on generated services, and compare what they hold."""
+
+import os
+import subprocess
+from pathlib import Path
+
+import copier
+from copier import VcsRef
+
+from tests.generate import lock_step, run
+from tests.template_versions import TemplateClone, git
+
+CONFLICT_MARKERS = ("<<<<<<< ", ">>>>>>> ")
+
+
+def generate(template: TemplateClone, ref: str, answers: dict, dst: Path, *, lock=False) -> Path:
+    """Generate a service from `ref` of the clone; the template's task commits it."""
+    with lock_step(lock):
+        copier.run_copy(
+            str(template.path),
+            dst,
+            data=answers,
+            defaults=True,
+            unsafe=True,  # the template's post-generation task
+            vcs_ref=ref,
+            quiet=True,
+        )
+    return dst
+
+
+def update(project: Path, ref: str | VcsRef = "HEAD", data: dict | None = None, *, lock=False):
+    with lock_step(lock):
+        copier.run_update(
+            project,
+            data=data or {},
+            defaults=True,  # keep every recorded answer not given in `data`
+            unsafe=True,  # the template's task and migrations
+            overwrite=True,
+            conflict="inline",  # copier's default: markers in the file, the conflict in git's index
+            vcs_ref=ref,
+            quiet=True,
+        )
+
+
+def commit(project: Path, message: str) -> None:
+    git("add", "--all", cwd=project)
+    git("commit", "--quiet", "--message", message, cwd=project)
+
+
+def replace_once(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert text.count(old) == 1, f"{path.name}: expected one {old!r} to edit"
+    path.write_text(text.replace(old, new))
+
+
+def shipped(project: Path) -> set[str]:
+    """Files git would commit: tracked, or new and not ignored."""
+    listed = git("ls-files", "--cached", "--others", "--exclude-standard", "-z", cwd=project)
+    return {path for path in listed.split("\0") if path and (project / path).is_file()}
+
+
+def conflicts(project: Path) -> set[str]:
+    """Files with conflict markers, and rejected hunks (`.rej` files, ignored or not)."""
+    found = {
+        str(path.relative_to(project))
+        for path in project.rglob("*.rej")
+        if ".venv" not in path.parts and ".git" not in path.parts
+    }
+    for path in shipped(project):
+        lines = (project / path).read_bytes().decode("utf-8", "replace").splitlines()
+        if any(line.startswith(CONFLICT_MARKERS) for line in lines):
+            found.add(path)
+    return found
+
+
+def different(left: Path, right: Path, paths: set[str]) -> list[str]:
+    return sorted(p for p in paths if (left / p).read_bytes() != (right / p).read_bytes())
+
+
+def assert_same_service(project: Path, fresh: Path) -> None:
+    expected, actual = shipped(fresh), shipped(project)
+    assert sorted(actual - expected) == [], "files the template no longer makes were kept"
+    assert sorted(expected - actual) == [], "files the template makes are missing"
+    assert different(project, fresh, expected) == []
+
+
+def uv(project: Path, *args: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ) | {"UV_PYTHON_DOWNLOADS": "never", "UV_NO_PROGRESS": "1"}
+    env.pop("VIRTUAL_ENV", None)  # the template repository's own venv, not the service's
+    return run(["uv", *args], project, env=env)

@@ -1,0 +1,83 @@
+"""Changing answers on update, updating from every release, recopying, refusing."""
+
+import copier
+import pytest
+from copier import VcsRef
+from copier.errors import UserMessageError
+
+from tests.generate import lock_step, recorded_answers
+from tests.update.service import (
+    assert_same_service,
+    commit,
+    conflicts,
+    different,
+    generate,
+    replace_once,
+    shipped,
+    update,
+)
+from tests.variants import DEFAULT
+
+pytestmark = pytest.mark.update
+
+BEFORE = DEFAULT | {"worker": "celery", "ci": "github"}
+CHANGES = {"worker": "none", "ci": "gitlab"}
+
+
+@pytest.mark.parametrize("ref", [VcsRef.CURRENT, "HEAD"], ids=["same-release", "oldest-to-head"])
+def test_changing_answers_on_update_swaps_the_files_of_each_choice(template, tmp_path, ref):
+    project = generate(template, template.oldest.version, BEFORE, tmp_path / "service")
+    update(project, ref, data=CHANGES)
+
+    target = template.oldest.version if ref is VcsRef.CURRENT else "HEAD"
+    old_choices = shipped(generate(template, target, BEFORE, tmp_path / "before"))
+    new_choices = shipped(generate(template, target, BEFORE | CHANGES, tmp_path / "after"))
+    dropped, added = old_choices - new_choices, new_choices - old_choices
+    assert any(path.startswith(".github/") for path in dropped)
+    assert any("worker" in path for path in dropped)
+    assert ".gitlab-ci.yml" in added
+    files = shipped(project)
+    assert files & dropped == set(), "files of the old choices remain"
+    assert added <= files, "files of the new choices are missing"
+    assert not (project / ".github").exists(), "an empty .github/ folder remains"
+    assert_same_service(project, tmp_path / "after")
+    assert recorded_answers(project)["worker"] == "none"
+    assert "broker" not in recorded_answers(project)  # asked only with a worker
+
+
+def test_every_release_updates_to_head_as_a_fresh_copy_would_be(template, tmp_path):
+    fresh = generate(template, "HEAD", DEFAULT, tmp_path / "fresh")
+    for release in template.releases:
+        project = generate(template, release.version, DEFAULT, tmp_path / release.version)
+        update(project, "HEAD")
+        assert conflicts(project) == set(), release.version
+        assert_same_service(project, fresh)
+
+
+def test_recopy_renders_head_again_keeping_the_answers_and_the_users_own_files(template, tmp_path):
+    answers = DEFAULT | {"project_name": "Ledger", "database": "none", "ci": "gitlab"}
+    project = generate(template, template.oldest.version, answers, tmp_path / "service")
+    (project / "NOTES.md").write_text("Our own notes.\n")
+    replace_once(project / "README.md", "\n## Run it\n", "\n## Run the ledger\n")
+    commit(project, "Our notes and README")
+    with lock_step(False):
+        copier.run_recopy(
+            project, defaults=True, overwrite=True, unsafe=True, vcs_ref="HEAD", quiet=True
+        )
+
+    fresh = generate(template, "HEAD", answers, tmp_path / "fresh")
+    oldest = generate(template, template.oldest.version, answers, tmp_path / "oldest")
+    # Recopy renders over the service: it does not know which files newer releases
+    # dropped or renamed, so it leaves them (docs/updating.md says so; update removes them).
+    left_behind = shipped(oldest) - shipped(fresh)
+    assert shipped(project) - shipped(fresh) == {"NOTES.md"} | left_behind
+    assert (project / "NOTES.md").read_text() == "Our own notes.\n"
+    # It discards changes to the template's own files, the README's heading here: its job.
+    assert different(project, fresh, shipped(fresh)) == []
+
+
+def test_update_refuses_a_service_with_uncommitted_changes(template, tmp_path):
+    project = generate(template, template.oldest.version, DEFAULT, tmp_path / "service")
+    (project / "README.md").write_text("Work in progress\n")
+    with pytest.raises(UserMessageError, match="Destination repository is dirty"):
+        update(project, "HEAD")
