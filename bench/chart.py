@@ -1,0 +1,344 @@
+"""Draw the benchmarks chart and table for the docs from the numbers the benchmarks wrote.
+
+Inputs, in a results folder (bench/results/, committed: the docs show these numbers):
+  service.txt      what `bench/service.py` prints (throughput, latency, start-to-ready)
+  generate.txt     what `bench/generate.py` prints (generation time per engine)
+  containers.json  what the containers tier writes (`pytest -m containers`: image sizes,
+                   build and start times), as bench/out/containers.json
+  recorded.json    when and on what machine they were recorded (written by --record)
+
+Outputs: docs/assets/benchmarks.png (the chart; its PNG metadata carries the SHA-256
+of the inputs, so a test can tell a stale chart) and bench/results/summary.md (the
+table the benchmarks page includes).
+
+Record new numbers, then draw:
+    uv run python bench/service.py > bench/out/service.txt
+    uv run python bench/generate.py > bench/out/generate.txt
+    uv run pytest -m containers        # writes bench/out/containers.json
+    uv run python bench/chart.py --record bench/out
+
+Draw again from the committed numbers: `uv run python bench/chart.py`.
+"""
+
+import argparse
+import datetime
+import hashlib
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+CHART = ROOT / "docs" / "assets" / "benchmarks.png"
+SUMMARY = "summary.md"
+INPUTS = ("service.txt", "generate.txt", "containers.json", "recorded.json")
+RECORDED = ("service.txt", "generate.txt", "containers.json")
+SOURCE_KEY = "Source-SHA256"  # PNG text chunk naming the inputs the chart was drawn from
+MB = 1_000_000
+
+
+class ResultsError(Exception):
+    """A results file is missing or does not read as the benchmark that wrote it."""
+
+
+@dataclass(frozen=True)
+class Service:
+    """bench/service.py: the generated service's /livez against a bare FastAPI route."""
+
+    bare_rps: float
+    service_rps: float
+    bare_p99_ms: float
+    service_p99_ms: float
+    bare_ready_ms: float
+    service_ready_ms: float
+
+
+@dataclass(frozen=True)
+class Generate:
+    """bench/generate.py: median seconds to generate the default service."""
+
+    copier_s: float
+    cookiecutter_s: float
+    lock_s: float
+
+
+@dataclass(frozen=True)
+class Image:
+    """One variant's image, from the containers tier."""
+
+    size_mb: float
+    base_mb: float
+    build_s: float
+    ready_s: float  # median of the process-start-to-ready runs
+
+
+@dataclass(frozen=True)
+class Results:
+    service: Service
+    generate: Generate
+    images: dict[str, Image]  # "default", "minimal"
+    stack_up_to_healthy_s: float | None
+    recorded: dict[str, object]
+
+
+def _row(text: str, label: str, source: str) -> list[float]:
+    match = re.search(rf"^{re.escape(label)}\s+(.+)$", text, re.MULTILINE)
+    if match is None:
+        raise ResultsError(f"{source}: no line starting {label!r}; is it bench output?")
+    return [float(cell) for cell in match[1].split()]
+
+
+def read_service(path: Path) -> Service:
+    text = path.read_text()
+    bare = _row(text, "bare GET /", path.name)
+    service = _row(text, "service GET /livez", path.name)
+    if len(bare) != 4 or len(service) != 4:
+        raise ResultsError(f"{path.name}: expected req/s, p50, p99 and start-to-ready columns")
+    return Service(bare[0], service[0], bare[2], service[2], bare[3], service[3])
+
+
+def read_generate(path: Path) -> Generate:
+    text = path.read_text()
+
+    def median(label: str) -> float:
+        match = re.search(rf"^{re.escape(label)}\s+median ([\d.]+) s", text, re.MULTILINE)
+        if match is None:
+            raise ResultsError(f"{path.name}: no {label!r} median line; is it bench output?")
+        return float(match[1])
+
+    return Generate(median("copier"), median("cookiecutter"), median("uv lock step"))
+
+
+def read_containers(path: Path) -> tuple[dict[str, Image], float | None]:
+    data = json.loads(path.read_text())
+    images = {}
+    for variant in ("default", "minimal"):
+        try:
+            image = data[f"{variant} image"]
+            images[variant] = Image(
+                size_mb=image["size_bytes"] / MB,
+                base_mb=image["base_size_bytes"] / MB,
+                build_s=image["build_seconds"],
+                ready_s=statistics.median(image["process_start_to_ready_seconds"]),
+            )
+        except (KeyError, TypeError, statistics.StatisticsError) as error:
+            raise ResultsError(f"{path.name}: {variant} image lacks {error}") from None
+    stack = data.get("default compose stack", {})
+    return images, stack.get("up_to_web_healthy_seconds")
+
+
+def read_results(folder: Path) -> Results:
+    missing = [name for name in INPUTS if not (folder / name).is_file()]
+    if missing:
+        raise ResultsError(f"{folder}: missing {', '.join(missing)} (see bench/chart.py --help)")
+    images, stack = read_containers(folder / "containers.json")
+    return Results(
+        service=read_service(folder / "service.txt"),
+        generate=read_generate(folder / "generate.txt"),
+        images=images,
+        stack_up_to_healthy_s=stack,
+        recorded=json.loads((folder / "recorded.json").read_text()),
+    )
+
+
+def source_digest(folder: Path) -> str:
+    """SHA-256 over the input files' names and bytes: what the chart was drawn from."""
+    digest = hashlib.sha256()
+    for name in INPUTS:
+        digest.update(name.encode() + b"\0" + (folder / name).read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def record(source: Path, folder: Path) -> None:
+    """Copy fresh benchmark output into the results folder, noting when and where."""
+    missing = [name for name in RECORDED if not (source / name).is_file()]
+    if missing:
+        raise ResultsError(f"{source}: missing {', '.join(missing)} (see bench/chart.py --help)")
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in RECORDED:
+        shutil.copyfile(source / name, folder / name)
+    machine = {
+        "date": datetime.date.today().isoformat(),
+        "cpus": os.cpu_count(),
+        "load_average_1m": round(os.getloadavg()[0], 2),
+        "system": f"{platform.system()} {platform.release()} {platform.machine()}",
+        "python": platform.python_version(),
+    }
+    (folder / "recorded.json").write_text(json.dumps(machine, indent=2) + "\n")
+
+
+def summary(results: Results) -> str:
+    """The benchmarks page's table: each number with its goal."""
+    s, g = results.service, results.generate
+    default, minimal = results.images["default"], results.images["minimal"]
+    rows = [
+        ("Throughput, service `/livez` / bare FastAPI", f"{s.service_rps / s.bare_rps:.2f}",
+         "≥ 0.80", f"{s.service_rps:.0f} vs {s.bare_rps:.0f} requests/s"),
+        ("p99 latency, service / bare", f"{s.service_p99_ms / s.bare_p99_ms:.2f}", "—",
+         f"{s.service_p99_ms:.2f} vs {s.bare_p99_ms:.2f} ms"),
+        ("Start to first 200, service / bare", f"{s.service_ready_ms / s.bare_ready_ms:.2f}",
+         "≤ 1.30", f"{s.service_ready_ms:.0f} vs {s.bare_ready_ms:.0f} ms"),
+        ("Generate the default service, copier", f"{g.copier_s:.2f} s", "≤ 1.0 s",
+         "hook included, `uv lock` excluded"),
+        ("Generate the default service, cookiecutter", f"{g.cookiecutter_s:.2f} s", "≤ 0.8 s",
+         "hook included, `uv lock` excluded"),
+        ("`uv lock` in the new service", f"{g.lock_s:.2f} s", "—", "warm uv cache"),
+        ("Default image over its base", f"{default.size_mb - default.base_mb:.0f} MB",
+         "≤ 80 MB", f"{default.size_mb:.0f} MB in all"),
+        ("Minimal image over its base", f"{minimal.size_mb - minimal.base_mb:.0f} MB", "—",
+         f"{minimal.size_mb:.0f} MB in all"),
+        ("Container process start to ready, default", f"{default.ready_s:.2f} s", "≤ 2 s",
+         "median of the runs"),
+        ("Container process start to ready, minimal", f"{minimal.ready_s:.2f} s", "≤ 2 s",
+         "median of the runs"),
+        ("Image build, default / minimal", f"{default.build_s:.1f} s / {minimal.build_s:.1f} s",
+         "—", "dependency layer cached"),
+    ]  # fmt: skip
+    if results.stack_up_to_healthy_s is not None:
+        rows.append(
+            ("Compose stack: up to web healthy", f"{results.stack_up_to_healthy_s:.1f} s", "—",
+             "migrate runs first")
+        )  # fmt: skip
+    machine = results.recorded
+    lines = [
+        "| Measure | Result | Goal | Detail |",
+        "|---|---|---|---|",
+        *(f"| {' | '.join(row)} |" for row in rows),
+        "",
+        f"Recorded {machine['date']} on {machine['system']}, {machine['cpus']} CPUs "
+        f"(load average {machine['load_average_1m']} when recorded), Python {machine['python']}.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def draw(results: Results, target: Path, digest: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only, no display
+    import matplotlib.pyplot as plt
+
+    s, g = results.service, results.generate
+    colors = {"bare": "#9e9e9e", "ours": "#3f51b5", "cookiecutter": "#009688", "goal": "#e53935"}
+    figure, axes = plt.subplots(2, 2, figsize=(10, 7), dpi=100, layout="constrained")
+    figure.suptitle("twelve-factor-service-template: benchmarks", fontsize=13)
+
+    def bars(axis, labels, values, bar_colors, unit, fmt):
+        drawn = axis.bar(labels, values, color=bar_colors)
+        axis.bar_label(drawn, labels=[fmt.format(value) + unit for value in values], padding=2)
+        axis.set_ylim(0, max(values) * 1.25)
+        axis.spines[["top", "right"]].set_visible(False)
+
+    def goal(axis, index, value):
+        """A goal drawn across one bar only."""
+        axis.hlines(value, index - 0.45, index + 0.45, color=colors["goal"], linestyle="--")
+
+    throughput = axes[0][0]
+    bars(
+        throughput,
+        ["bare FastAPI\nGET /", "service\nGET /livez"],
+        [s.bare_rps, s.service_rps],
+        [colors["bare"], colors["ours"]],
+        " req/s",
+        "{:.0f}",
+    )
+    goal(throughput, 1, 0.8 * s.bare_rps)
+    throughput.set_title(
+        f"Throughput, one worker: ratio {s.service_rps / s.bare_rps:.2f} (goal ≥ 0.80)"
+    )
+
+    ready = axes[0][1]
+    default, minimal = results.images["default"], results.images["minimal"]
+    bars(
+        ready,
+        ["bare FastAPI\nprocess", "service\nprocess", "default\ncontainer", "minimal\ncontainer"],
+        [s.bare_ready_ms / 1000, s.service_ready_ms / 1000, default.ready_s, minimal.ready_s],
+        [colors["bare"], colors["ours"], colors["ours"], colors["ours"]],
+        " s",
+        "{:.2f}",
+    )
+    goal(ready, 1, 1.3 * s.bare_ready_ms / 1000)
+    goal(ready, 2, 2.0)
+    goal(ready, 3, 2.0)
+    ready.set_ylim(0, max(2.0, ready.get_ylim()[1]) * 1.1)
+    ready.set_title("Start to ready (goals dashed)")
+
+    images = axes[1][0]
+    names = ["default", "minimal"]
+    base = [results.images[name].base_mb for name in names]
+    added = [results.images[name].size_mb - results.images[name].base_mb for name in names]
+    images.bar(names, base, color=colors["bare"], label="base image")
+    drawn = images.bar(
+        names, added, bottom=base, color=colors["ours"], label="added by the service"
+    )
+    images.bar_label(drawn, labels=[f"+{value:.0f} MB" for value in added], padding=2)
+    images.hlines(
+        base[0] + 80, -0.45, 0.45, color=colors["goal"], linestyle="--", label="goal: base + 80 MB"
+    )
+    images.set_ylim(0, max(b + a for b, a in zip(base, added, strict=True)) * 1.25)
+    images.set_ylabel("MB")
+    images.legend(loc="lower right", fontsize=8)
+    images.spines[["top", "right"]].set_visible(False)
+    images.set_title("Runtime image size")
+
+    generate = axes[1][1]
+    bars(
+        generate,
+        ["copier", "cookiecutter", "uv lock"],
+        [g.copier_s, g.cookiecutter_s, g.lock_s],
+        [colors["ours"], colors["cookiecutter"], colors["bare"]],
+        " s",
+        "{:.2f}",
+    )
+    goal(generate, 0, 1.0)
+    goal(generate, 1, 0.8)
+    generate.set_title("Generate the default service (median; goals dashed)")
+
+    machine = results.recorded
+    figure.text(
+        0.5,
+        -0.01,
+        f"Recorded {machine['date']}, {machine['cpus']} CPUs, load average "
+        f"{machine['load_average_1m']}. Source: bench/results/",
+        ha="center",
+        fontsize=8,
+    )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # No software version or date in the file: the same inputs draw the same PNG.
+    figure.savefig(target, metadata={"Software": None, SOURCE_KEY: digest}, bbox_inches="tight")
+    plt.close(figure)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="\n".join(__doc__.splitlines()[2:]),
+    )
+    parser.add_argument(
+        "--record",
+        type=Path,
+        metavar="FOLDER",
+        help="first copy fresh benchmark output from FOLDER (e.g. bench/out)",
+    )
+    parser.add_argument("--results", type=Path, default=RESULTS, help="results folder")
+    parser.add_argument("--chart", type=Path, default=CHART, help="PNG to write")
+    options = parser.parse_args()
+    try:
+        if options.record:
+            record(options.record, options.results)
+        results = read_results(options.results)
+    except (ResultsError, OSError, ValueError) as error:
+        sys.exit(f"bench/chart.py: {error}")
+    (options.results / SUMMARY).write_text(summary(results))
+    draw(results, options.chart, source_digest(options.results))
+    print(f"wrote {options.chart} and {options.results / SUMMARY}")
+
+
+if __name__ == "__main__":
+    main()
