@@ -11,6 +11,8 @@ from tests.generate import lock_step, run
 from tests.template_versions import TemplateClone, git
 
 CONFLICT_MARKERS = ("<<<<<<< ", ">>>>>>> ")
+CONFLICT_START, CONFLICT_END = "<<<<<<< ", ">>>>>>> "
+CONFLICT_DIVIDERS = ("=======", "||||||| ")
 
 
 def generate(template: TemplateClone, ref: str, answers: dict, dst: Path, *, lock=False) -> Path:
@@ -73,12 +75,28 @@ def conflicts(project: Path) -> set[str]:
     return found
 
 
+def keep_both_sides(path: Path) -> None:
+    """Resolve each conflict in `path` by keeping the service's lines, then the template's.
+
+    Right where both sides added to the same list: dependencies, imports, routers.
+    """
+    kept, inside = [], False
+    for line in path.read_text().splitlines(keepends=True):
+        if line.startswith(CONFLICT_START):
+            inside = True
+        elif inside and line.startswith(CONFLICT_END):
+            inside = False
+        elif not (inside and line.startswith(CONFLICT_DIVIDERS)):
+            kept.append(line)
+    path.write_text("".join(kept))
+
+
 def different(left: Path, right: Path, paths: set[str]) -> list[str]:
     return sorted(p for p in paths if (left / p).read_bytes() != (right / p).read_bytes())
 
 
-def assert_same_service(project: Path, fresh: Path) -> None:
-    expected, actual = shipped(fresh), shipped(project)
+def assert_same_service(project: Path, fresh: Path, *, ignore: frozenset[str] = frozenset()):
+    expected, actual = shipped(fresh) - ignore, shipped(project) - ignore
     assert sorted(actual - expected) == [], "files the template no longer makes were kept"
     assert sorted(expected - actual) == [], "files the template makes are missing"
     assert different(project, fresh, expected) == []

@@ -7,6 +7,7 @@ overlays' git-ignored env files.
 
 import re
 import shutil
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from tests.update.service import (
     conflicts,
     different,
     generate,
+    keep_both_sides,
     replace_once,
     shipped,
     update,
@@ -77,6 +79,9 @@ README_PARAGRAPH = (
 PROD_OVERLAY = "k8s/overlays/prod/kustomization.yaml"
 LOCAL_SETTING = "LOG_FORMAT=console\n"
 SECRET_VALUES = "DATABASE_URL=postgresql://billing:s3cret@db.internal:5432/billing\n"
+# Conflicts here come from both sides adding to one list (dependencies, imports,
+# routers): keeping both sides resolves them, and tools check the result.
+KEEP_BOTH_SIDES = {"pyproject.toml", f"src/{PACKAGE}/app.py"}
 CHANGED = {
     f"src/{PACKAGE}/app.py",
     "pyproject.toml",
@@ -127,10 +132,30 @@ def make_typical_edits(project: Path) -> None:
             secrets.write_text(SECRET_VALUES)
 
 
+def locked_version(project: Path, package: str) -> str:
+    lock = tomllib.loads((project / "uv.lock").read_text())
+    return next(entry["version"] for entry in lock["package"] if entry["name"] == package)
+
+
+def resolve_as_documented(project: Path, conflicted: set[str]) -> None:
+    """What docs/updating.md tells a team to do with the conflicts an update leaves."""
+    for path in conflicted & KEEP_BOTH_SIDES:
+        keep_both_sides(project / path)
+    if "pyproject.toml" in conflicted:
+        uv(project, "lock", "--quiet")  # the update could not re-lock a conflicted file
+    uv(project, "sync", "--locked", "--quiet")
+    if python := sorted(path for path in conflicted if path.endswith(".py")):
+        uv(project, "run", "--frozen", "ruff", "check", "--fix", "--quiet", *python)
+        uv(project, "run", "--frozen", "ruff", "format", "--quiet", *python)
+    for path in conflicted & REGENERATED.keys():
+        uv(project, "run", "--frozen", *REGENERATED[path])
+
+
 @dataclass(frozen=True)
 class Updated:
     project: Path
-    conflicted: set[str]
+    conflicted: set[str]  # as the update left them; resolved since
+    locked_before: str  # the added dependency's version in uv.lock before updating
     fresh: Path  # a fresh copy of HEAD with the same answers
 
 
@@ -141,19 +166,22 @@ def updated(template: TemplateClone, tmp_path_factory: pytest.TempPathFactory) -
     uv(project, "sync", "--locked", "--quiet")
     make_typical_edits(project)
     commit(project, "Add /v1/sizes; our README; more prod replicas")
+    locked_before = locked_version(project, "humanize")
     update(project, "HEAD", lock=True)
+    conflicted = conflicts(project)
+    resolve_as_documented(project, conflicted)
     fresh = generate(template, "HEAD", DEFAULT, work / "fresh", lock=True)
-    return Updated(project, conflicts(project), fresh)
+    return Updated(project, conflicted, locked_before, fresh)
 
 
 def test_no_conflicts_in_files_the_user_did_not_touch(updated):
     assert not updated.conflicted - CHANGED
 
 
-def test_the_users_edits_merge_without_conflicts_except_generated_files(updated):
-    assert updated.conflicted <= REGENERATED.keys(), (
-        "a typical edit now conflicts with the template's changes; make the template's "
-        "change merge-friendly, or say in CHANGELOG.md how updating services resolve it"
+def test_conflicts_only_where_keeping_both_sides_or_regenerating_resolves_them(updated):
+    assert not updated.conflicted - KEEP_BOTH_SIDES - REGENERATED.keys(), (
+        "a typical edit now conflicts with a change of the template on the same lines; "
+        "make that change merge-friendly, or say in CHANGELOG.md how to resolve it"
     )
 
 
@@ -193,6 +221,10 @@ def test_the_uv_lock_matches_the_merged_pyproject(updated):
     uv(updated.project, "lock", "--check")
 
 
+def test_the_added_dependency_keeps_its_locked_version(updated):
+    assert locked_version(updated.project, "humanize") == updated.locked_before
+
+
 def test_the_answers_file_records_head(updated, template):
     assert recorded_answers(updated.project)["_commit"] == template.describe("HEAD")
     assert recorded_answers(updated.project) == recorded_answers(updated.fresh)
@@ -201,8 +233,6 @@ def test_the_answers_file_records_head(updated, template):
 def test_the_updated_service_passes_its_own_checks(updated):
     project = updated.project
     uv(project, "sync", "--locked", "--quiet")
-    for path in updated.conflicted & REGENERATED.keys():
-        uv(project, "run", "--frozen", *REGENERATED[path])
     uv(project, "run", "--frozen", "ruff", "check", ".")
     uv(project, "run", "--frozen", "ruff", "format", "--check", ".")
     suite = uv(project, "run", "--frozen", "pytest", "-p", "no:cacheprovider")
