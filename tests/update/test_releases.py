@@ -1,4 +1,4 @@
-"""The releases the tier finds, and the migration script that moves files copier never sees."""
+"""The releases the tier finds, and the helpers it relies on: moving files, resolving conflicts."""
 
 import itertools
 import subprocess
@@ -9,6 +9,7 @@ from packaging.version import Version
 
 from tests.generate import TEMPLATE_ROOT, run
 from tests.template_versions import clone_template
+from tests.update.service import keep_both_sides
 
 pytestmark = pytest.mark.update
 
@@ -70,3 +71,14 @@ def test_a_shallow_clone_is_refused_with_what_to_do(tmp_path):
     run(["git", "clone", "--quiet", "--depth=1", f"file://{TEMPLATE_ROOT}", str(shallow)], tmp_path)
     with pytest.raises(RuntimeError, match=r"shallow clone.*git fetch --unshallow"):
         clone_template(tmp_path / "clone", shallow)
+
+
+def test_keeping_both_sides_drops_only_the_markers_of_conflicts(tmp_path):
+    merged = tmp_path / "README.md"
+    merged.write_text(
+        "Title\n=======\n"
+        "<<<<<<< before updating\nours\n=======\ntheirs\n>>>>>>> after updating\n"
+        "end\n"
+    )
+    keep_both_sides(merged)
+    assert merged.read_text() == "Title\n=======\nours\ntheirs\nend\n"
