@@ -17,7 +17,11 @@ import structlog
 {% if cookiecutter.cache == 'redis' %}from {{ cookiecutter.package_name }}.cache import open_client
 {% endif %}{% if cookiecutter.database == 'postgres' %}from {{ cookiecutter.package_name }}.db import open_engine, ping, sessionmaker
 {% endif %}from {{ cookiecutter.package_name }}.settings import Settings
-{% if cookiecutter.worker == 'celery' %}from {{ cookiecutter.package_name }}.worker import broker_answers, open_celery, result_backend_answers
+{% if cookiecutter.worker == 'celery' %}from {{ cookiecutter.package_name }}.worker import (
+    broker_answers,
+    open_celery,
+    result_backend_answers,
+)
 {% endif %}
 # Answers (returns) when its service is reachable, raises when it is not.
 Check = Callable[[], Awaitable[object]]
