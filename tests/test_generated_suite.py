@@ -38,7 +38,9 @@ def _env() -> dict[str, str]:
 def test_generated_project_lints_clean_and_passes_its_suite(renders, name):
     # One test per variant, so parallel workers never render or sync the same project twice.
     project = renders.copier(name, SUITE_VARIANTS[name], lock=True)
-    run(["uv", "sync", "--locked"], project, env=_env())
+    # Compiled once here: PYTHONDONTWRITEBYTECODE (set on some CI machines) would otherwise
+    # make every subprocess the suites start recompile its dependencies.
+    run(["uv", "sync", "--locked", "--compile-bytecode"], project, env=_env())
     run(["uv", "run", "--frozen", "ruff", "check", "."], project, env=_env())
     run(["uv", "run", "--frozen", "ruff", "format", "--check", "."], project, env=_env())
     suite = run(["uv", "run", "--frozen", "pytest", "-p", "no:cacheprovider"], project, env=_env())
