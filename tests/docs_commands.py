@@ -16,7 +16,6 @@ Guides are read in order, so a check can also demand what must come first (an `.
 before `--env-file .env`, a container started before it is stopped).
 """
 
-import ast
 import json
 import re
 import shlex
@@ -123,17 +122,22 @@ def normalise(command: str) -> str:
 
 
 def _test_names(path: Path) -> set[str]:
-    """`name` and `Class::name` of every test function in a test module."""
-    names = set()
-    for node in ast.parse(path.read_text()).body:
-        if isinstance(node, ast.FunctionDef):
-            names.add(node.name)
-        elif isinstance(node, ast.ClassDef):
-            names |= {
-                f"{node.name}::{item.name}"
-                for item in node.body
-                if isinstance(item, ast.FunctionDef)
-            }
+    """`name` and `Class::name` of every test function in a test module.
+
+    Read line by line, not with `ast`: the generated tests may use syntax newer than
+    the Python this repository's tests run on.
+    """
+    names, current_class = set(), None
+    for line in path.read_text().splitlines():
+        if found := re.match(r"class (\w+)", line):
+            current_class = found[1]
+        elif found := re.match(r"(?:async )?def (test_\w+)", line):
+            names.add(found[1])
+            current_class = None
+        elif (found := re.match(r"    (?:async )?def (test_\w+)", line)) and current_class:
+            names.add(f"{current_class}::{found[1]}")
+        elif re.match(r"\S", line):
+            current_class = None
     return names
 
 
@@ -222,19 +226,38 @@ def template_test_exists(path: str) -> set[str]:
 # --- the rules ---------------------------------------------------------------------------
 
 
+# The folder the guides generate services from: a clone of this repository.
+TEMPLATE_CLONE = "twelve-factor-service-template"
+
+
+@dataclass
+class Generated:
+    """The services the docs test made for a guide, by folder, and the command for each."""
+
+    services: dict[str, Service]
+    commands: dict[str, str]
+
+
 @dataclass
 class Context:
-    """What earlier commands of a guide set up."""
+    """Where the reader is, and what earlier commands of a guide set up."""
 
-    service: Service
-    generate_command: str  # the command the docs test ran to make `service`
-    env_file: bool = False  # `.env` was made
+    generated: Generated
+    folder: str = TEMPLATE_CLONE  # the template clone, or a generated service's folder
+    env_files: set[str] = field(default_factory=set)  # folders where `.env` was made
     containers: set[str] = field(default_factory=set)  # `docker run --name`
-    ports: set[int] = field(default_factory=set)  # where a web process listens
+    ports: set[int] = field(default_factory=set)  # where something answers HTTP
+    collector_ports: set[int] = field(default_factory=set)  # where traces can go
 
     def __post_init__(self) -> None:
-        self.ports.add(int(self.service.settings["PORT"]))
-        self.ports |= {port for _, port in self.service.published_host_ports("web")}
+        for service in self.generated.services.values():
+            self.ports.add(int(service.settings["PORT"]))
+            self.ports |= {port for _, port in service.published_host_ports("web")}
+
+    @property
+    def service(self) -> Service:
+        assert self.folder in self.generated.services, f"no generated service in {self.folder}"
+        return self.generated.services[self.folder]
 
 
 Check = Callable[[Context, re.Match], None]
@@ -265,9 +288,20 @@ def check_settings(context: Context, env: dict[str, str]) -> None:
     assert not unknown, f"{sorted(unknown)}: not settings of the service (.env.example)"
 
 
+def copier_choices() -> dict[str, list[str]]:
+    spec = yaml.safe_load((TEMPLATE_ROOT / "copier.yml").read_text())
+    return {name: value["choices"] for name, value in spec.items() if "choices" in value}
+
+
 def generate(context: Context, match: re.Match) -> None:
-    """The docs test makes its service by running this very command."""
-    assert match[0] == context.generate_command
+    """The docs test makes each service the guides generate, from this very command."""
+    assert context.folder == TEMPLATE_CLONE, "services are generated in the template clone"
+    assert context.generated.commands.get(match["folder"]) == match[0]
+    choices = copier_choices()
+    for question, answer in re.findall(r" -d (\w+)=(\S+)", match["data"]):
+        assert answer in choices.get(question, []), f"{question}={answer}: not a choice"
+    if match["data"]:
+        return
     readme = (TEMPLATE_ROOT / "README.md").read_text()
     readme_command = readme.split("<!-- generate-command -->", 1)[1].split("```sh\n", 1)[1]
     readme_command = readme_command.split("\n", 1)[0]
@@ -277,7 +311,13 @@ def generate(context: Context, match: re.Match) -> None:
 
 
 def change_directory(context: Context, match: re.Match) -> None:
-    assert context.generate_command.endswith(f" {match[1]}"), "cd into what was generated"
+    folder = match["folder"]
+    if folder == TEMPLATE_CLONE:
+        pyproject = (TEMPLATE_ROOT / "pyproject.toml").read_text()
+        assert f'name = "{TEMPLATE_CLONE}"' in pyproject
+    else:
+        assert folder in context.generated.services, f"{folder} was not generated"
+    context.folder = folder
 
 
 def backing_container(context: Context, match: re.Match) -> None:
@@ -304,13 +344,27 @@ def backing_container(context: Context, match: re.Match) -> None:
     context.containers.add(match["name"])
 
 
+def collector(context: Context, match: re.Match) -> None:
+    """An OTLP collector with a UI: the one the service's README suggests, on OTLP/HTTP."""
+    service = context.service
+    assert match["name"] == f"{service.slug}-jaeger"
+    readme = service.read_text("README.md")
+    assert f"{match['image']}`" in readme, f"the service's README does not suggest {match['image']}"
+    assert "4318" in readme
+    assert "test_one_request_is_one_trace_and_its_log_lines_carry_its_ids" in service.tests(
+        "tests/test_telemetry.py"
+    )
+    context.containers.add(match["name"])
+    context.collector_ports.add(int(match["otlp"]))
+
+
 def known_container(context: Context, match: re.Match) -> None:
     names = match["names"].split()
     assert set(names) <= context.containers, f"{names}: not started earlier by `docker run`"
 
 
 def uv_sync(context: Context, match: re.Match) -> None:
-    template_test_runs("tests/test_generated_suite.py", '["uv", "sync", "--locked"]')
+    template_test_runs("tests/test_generated_suite.py", '["uv", "sync", "--locked"')
 
 
 def run_tests(context: Context, match: re.Match) -> None:
@@ -322,7 +376,7 @@ def run_tests(context: Context, match: re.Match) -> None:
 def make_env_file(context: Context, match: re.Match) -> None:
     assert context.service.has(".env.example")
     assert ".env" in context.service.read_text(".gitignore").splitlines(), ".env is not ignored"
-    context.env_file = True
+    context.env_files.add(context.folder)
 
 
 def git_log(context: Context, match: re.Match) -> None:
@@ -357,12 +411,21 @@ def package_command(context: Context, match: re.Match) -> None:
     assert parsed["name"] in service.commands, f"{parsed['name']}: not in cli.COMMANDS"
     check_settings(context, env)
     if parsed["env_file"]:
-        assert context.env_file, "`--env-file .env` before `.env` was made"
+        assert context.folder in context.env_files, "`--env-file .env` before `.env` was made"
+    if "OTEL_EXPORTER_OTLP_ENDPOINT" in env:
+        port = int(env["OTEL_EXPORTER_OTLP_ENDPOINT"].rsplit(":", 1)[1].strip("/"))
+        assert port in context.collector_ports, f"no collector listens on {port}"
     for option in re.findall(r" (--[\w-]+)", parsed["args"]):
         cli = service.read_text(f"src/{service.package}/cli.py")
         assert f'"{option}"' in cli, f"{parsed['name']} takes no {option}"
     if parsed["name"] == "web" and env.get("PORT", "").isdigit():
         context.ports.add(int(env["PORT"]))
+
+
+# Paths outside the API contract, and the test of the service that proves each one.
+NOT_IN_THE_CONTRACT = {
+    "/metrics": ("tests/test_metrics.py", "test_metrics_stay_out_of_the_api_contract"),
+}
 
 
 def _operation(service: Service, method: str, path: str) -> dict:
@@ -404,6 +467,11 @@ def check_curl(context: Context, words: list[str], body: str | None = None) -> N
     assert port in context.ports, f"nothing listens on {port} at this point"
     if data is not None and method == "GET":
         method = "POST"
+    if path in NOT_IN_THE_CONTRACT:
+        test_file, test = NOT_IN_THE_CONTRACT[path]
+        assert test in context.service.tests(test_file), f"{path}: {test_file} lost {test}"
+        assert data is None
+        return
     operation = _operation(context.service, method, path)
     if data is not None:
         assert "Content-Type: application/json" in headers
@@ -517,8 +585,12 @@ def kustomize(context: Context, match: re.Match) -> None:
 def rules() -> list[Rule]:
     """Fresh rules (each counts its uses)."""
     return [
-        Rule(r"uv run copier copy --trust --defaults --vcs-ref HEAD \. \S+", generate),
-        Rule(r"cd (\S+)", change_directory),
+        Rule(
+            r"uv run copier copy --trust --defaults(?P<data>(?: -d \w+=\S+)*) --vcs-ref HEAD \. "
+            r"\.\./(?P<folder>[\w-]+)",
+            generate,
+        ),
+        Rule(r"cd \.\./(?P<folder>[\w-]+)", change_directory),
         Rule(
             r"docker run -d --name (?P<name>[\w-]+?-(?P<kind>postgres|redis|rabbitmq)) "
             r"-p 127\.0\.0\.1:(?P<host>\d+):(?P<port>\d+)(?P<env>(?: -e \w+=\S+)*) (?P<image>\S+)",

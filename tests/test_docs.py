@@ -27,6 +27,7 @@ from PIL import Image
 
 from tests.docs_commands import (
     Context,
+    Generated,
     Service,
     check_command,
     fenced_blocks,
@@ -86,7 +87,7 @@ GITLAB = DEFAULT | {"ci": "gitlab"}
 # Files the docs name that a user makes (or tools make), never the template.
 USER_FILES = {".env", ".venv", ".git"}
 # Backticked text on the pages that looks like a path and is not one.
-NOT_PATHS = {"autoscaling/v2", ".example"}
+NOT_PATHS = {"autoscaling/v2", ".example", "login.example.com"}
 PATH_TOKEN = re.compile(r"\.?[\w-]+(?:\.[\w-]+)*(?:/[\w.-]+)*/?")
 TOP_LEVEL_NAMES = {"Procfile", "Dockerfile", "LICENSE"}
 
@@ -157,23 +158,34 @@ def test_the_readme_links_the_site():
 # --- the service the docs describe ---------------------------------------------------------
 
 
-def generate_command() -> str:
-    (command,) = [
-        c for c in page_commands(read("workshop.md")) if c.startswith("uv run copier copy ")
-    ]
-    return command
+GENERATE = re.compile(
+    r"uv run copier copy --trust --defaults(?P<data>(?: -d \w+=\S+)*) --vcs-ref HEAD \. "
+    r"\.\./(?P<folder>[\w-]+)"
+)
+
+
+def generate_commands() -> list[re.Match]:
+    commands = [GENERATE.fullmatch(c) for c in page_commands(read("workshop.md"))]
+    return [match for match in commands if match]
+
+
+def answers(data: str) -> dict[str, str]:
+    return dict(re.findall(r" -d (\w+)=(\S+)", data))
 
 
 @pytest.fixture(scope="module")
-def service(tmp_path_factory) -> Service:
-    """The service the workshop makes, by running the workshop's own command.
+def generated(tmp_path_factory, renders) -> Generated:
+    """The services the workshop makes.
 
-    Only the destination changes (a temporary folder), and `uv lock` is skipped: the
-    behaviour tier locks and tests the same service.
+    The first, with the defaults, is made by running the workshop's own command: only
+    the destination changes (a temporary folder), and `uv lock` is skipped (the
+    behaviour tier locks and tests the same service). The others differ by `-d`
+    answers, which the render tier covers; they come from the shared renders.
     """
-    words = shlex.split(generate_command())
-    assert words[:3] == ["uv", "run", "copier"]
-    destination = tmp_path_factory.mktemp("docs") / Path(words[-1]).name
+    first, *others = generate_commands()
+    assert not first["data"], "the workshop's first service has the default answers"
+    words = shlex.split(first[0])
+    destination = tmp_path_factory.mktemp("docs") / first["folder"]
     result = subprocess.run(
         [sys.executable, "-m", "copier", *words[3:-1], str(destination)],
         cwd=TEMPLATE_ROOT,
@@ -183,16 +195,22 @@ def service(tmp_path_factory) -> Service:
         env=os.environ | {"TEMPLATE_SKIP_LOCK": "1"},
     )
     assert result.returncode == 0, result.stderr
-    return Service.read(destination)
+    services = {first["folder"]: Service.read(destination)}
+    for match in others:
+        variant = DEFAULT | answers(match["data"])
+        services[match["folder"]] = Service.read(renders.copier(f"docs-{match['folder']}", variant))
+    return Generated(services, {match["folder"]: match[0] for match in generate_commands()})
+
+
+@pytest.fixture(scope="module")
+def service(generated) -> Service:
+    """The workshop's first service: the defaults."""
+    return next(iter(generated.services.values()))
 
 
 @pytest.fixture(scope="module")
 def gitlab_service(renders) -> Service:
     return Service.read(renders.copier("docs-ci=gitlab", GITLAB))
-
-
-def context(service: Service) -> Context:
-    return Context(service=service, generate_command=generate_command())
 
 
 # --- the workshop guides -------------------------------------------------------------------
@@ -217,19 +235,22 @@ def test_both_guides_give_the_same_commands_in_the_same_order():
 
 
 @pytest.mark.parametrize("page", GUIDES)
-def test_every_command_in_the_guide_works_on_the_generated_service(service, page):
-    guide = context(service)
+def test_every_command_in_the_guide_works_on_the_generated_service(generated, page):
+    guide = Context(generated)
     all_rules = rules()
     for command in page_commands(read(page)):
         check_command(guide, all_rules, command)
 
 
-def test_every_proof_is_used(service):
+def test_every_proof_is_used(generated):
     """A rule no command needs any more is dead weight: remove it with the command."""
     all_rules = rules()
-    guide = context(service)
-    for command in page_commands(read("workshop.md")) + factor_map_commands():
+    guide = Context(generated)
+    for command in page_commands(read("workshop.md")):
         check_command(guide, all_rules, command)
+    for row in factor_map():
+        if not row[1].startswith(NOT_YET):
+            check_command(row_context(generated, row), all_rules, backticked(row[3])[0])
     assert [rule.pattern for rule in all_rules if not rule.used] == []
 
 
@@ -280,12 +301,37 @@ def backticked(text: str) -> list[str]:
     return re.findall(r"(?<!`)`([^`\n]+)`(?!`)", text)
 
 
-def factor_map_commands() -> list[str]:
-    return [backticked(row[3])[0] for row in factor_map() if not row[1].startswith(NOT_YET)]
+def factor_name(cell: str) -> str:
+    """`Auth (`auth=jwt`)` -> `Auth`."""
+    return cell.split(" (`", 1)[0]
+
+
+def factor_answers(cell: str) -> dict[str, str]:
+    """The answers a factor's files need, from `(`q=v`)` after its name."""
+    return dict(re.findall(r"`(\w+)=(\S+?)`", cell))
+
+
+def row_folder(generated: Generated, row: list[str]) -> str:
+    """The workshop's service that has this factor's files."""
+    wanted = factor_answers(row[0])
+    for folder, command in generated.commands.items():
+        if answers(GENERATE.fullmatch(command)["data"]) == wanted:
+            return folder
+    raise AssertionError(f"{row[0]}: the workshop generates no service with {wanted}")
+
+
+def row_context(generated: Generated, row: list[str]) -> Context:
+    """The state the English guide leaves, in the service that has the factor's files."""
+    guide = Context(generated)
+    all_rules = rules()
+    for command in page_commands(read("workshop.md")):
+        check_command(guide, all_rules, command)
+    guide.folder = row_folder(generated, row)
+    return guide
 
 
 def test_the_factor_map_covers_every_factor_in_order():
-    assert [row[0] for row in factor_map()] == FACTORS
+    assert [factor_name(row[0]) for row in factor_map()] == FACTORS
 
 
 def test_the_readme_shows_the_same_factor_map():
@@ -298,41 +344,33 @@ def test_the_readme_shows_the_same_factor_map():
     assert readme == page
 
 
-@pytest.mark.parametrize("row", factor_map(), ids=lambda row: row[0])
-def test_each_factor_names_files_and_tests_that_exist_and_a_command_that_works(service, row):
+@pytest.mark.parametrize("row", factor_map(), ids=lambda row: factor_name(row[0]))
+def test_each_factor_names_files_and_tests_that_exist_and_a_command_that_works(generated, row):
     factor, files, proofs, see_it = row
-    if factor in OPTIONAL_FACTORS:
-        question = OPTIONAL_FACTORS[factor][0]
+    name = factor_name(factor)
+    if name in OPTIONAL_FACTORS:
+        question = OPTIONAL_FACTORS[name][0]
         if question not in copier_questions():
-            assert files.startswith(NOT_YET), f"{factor}: copier.yml has no `{question}` yet"
+            assert files.startswith(NOT_YET), f"{name}: copier.yml has no `{question}` yet"
             return
-        assert not files.startswith(NOT_YET), f"copier.yml now asks `{question}`: map {factor}"
-        pytest.fail(f"{factor}: render with `{question}` on to check its row (extend this test)")
-    assert backticked(files), factor
+        assert not files.startswith(NOT_YET), f"copier.yml now asks `{question}`: map {name}"
+    service = generated.services[row_folder(generated, row)]
+    assert backticked(files), name
     for path in backticked(files):
-        assert service.has(path), f"{factor}: the generated service has no {path}"
+        assert service.has(path), f"{name}: the generated service has no {path}"
     proof_list = re.findall(r"`([^`]+)`( \*\(template\)\*)?", proofs)
-    assert proof_list, factor
+    assert proof_list, name
     for proof, in_template in proof_list:
-        path, _, name = proof.partition("::")
+        path, _, test = proof.partition("::")
         names = (
             (TEMPLATE_ROOT / path).exists() and template_test_exists(path)
             if in_template
             else service.tests(path)
         )
-        assert names, f"{factor}: {path} does not exist"
-        assert name in names, f"{factor}: {path} has no test {name}"
+        assert names, f"{name}: {path} does not exist"
+        assert test in names, f"{name}: {path} has no test {test}"
     (command,) = backticked(see_it)
-    check_command(context_after_the_guide(service), rules(), command)
-
-
-def context_after_the_guide(service: Service) -> Context:
-    """The state the English guide leaves: `.env` made, backing containers started."""
-    guide = context(service)
-    all_rules = rules()
-    for command in page_commands(read("workshop.md")):
-        check_command(guide, all_rules, command)
-    return guide
+    check_command(row_context(generated, row), rules(), command)
 
 
 # --- the tour and the other pages ---------------------------------------------------------
@@ -351,11 +389,12 @@ def path_tokens(markdown: str) -> set[str]:
     return tokens
 
 
-def test_the_tour_names_only_files_the_service_has(service, gitlab_service):
+def test_the_tour_names_only_files_the_service_has(generated, gitlab_service):
+    services = [*generated.services.values(), gitlab_service]
     missing = {
         token
         for token in path_tokens(read("tour.md"))
-        if not service.has(token) and not gitlab_service.has(token)
+        if not any(service.has(token) for service in services)
     }
     assert missing == set()
 
@@ -388,14 +427,15 @@ def test_the_tour_names_every_file_the_service_has(service):
 @pytest.mark.parametrize(
     "page", ["index.md", "getting-started.md", "deploying.md", "factors.md", *GUIDES]
 )
-def test_paths_on_the_page_exist(service, gitlab_service, page):
-    """A path names a file of the service (any CI variant) or of this repository."""
-    names = {Path(path.rstrip("/")).name for path in service.files | gitlab_service.files}
+def test_paths_on_the_page_exist(generated, gitlab_service, page):
+    """A path names a file of a service the docs make (or the GitLab variant's), or of this
+    repository; a bare file name may name a file in any folder."""
+    services = [*generated.services.values(), gitlab_service]
+    names = {Path(path.rstrip("/")).name for service in services for path in service.files}
     missing = {
         token
         for token in path_tokens(read(page))
-        if not service.has(token)
-        and not gitlab_service.has(token)
+        if not any(service.has(token) for service in services)
         and not (TEMPLATE_ROOT / token).exists()
         and not ("/" not in token and token in names)
     }
