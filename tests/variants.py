@@ -19,6 +19,8 @@ CHOICES: dict[str, list[str]] = {
     "worker": ["celery", "none"],
     "broker": ["rabbitmq", "redis"],
     "ci": ["github", "gitlab", "none"],
+    "telemetry": ["yes", "no"],
+    "auth": ["none", "jwt"],
 }
 
 DEFAULT: dict[str, str] = {name: choices[0] for name, choices in CHOICES.items()}

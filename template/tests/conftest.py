@@ -23,9 +23,16 @@ from fastapi.testclient import TestClient
 from {{ cookiecutter.package_name }}.app import create_app
 from {{ cookiecutter.package_name }}.logs import configure_logging
 from {{ cookiecutter.package_name }}.settings import Settings
-{% if cookiecutter.database == 'postgres' or cookiecutter.cache == 'redis' or cookiecutter.worker == 'celery' %}
+{% if cookiecutter.database == 'postgres' or cookiecutter.cache == 'redis' or cookiecutter.worker == 'celery' %}{% if cookiecutter.auth == 'jwt' %}
+# A real identity provider that every Settings() trusts (tests/identity_provider.py),
+# and fixtures for the real backing services (tests/backing_services.py).
+pytest_plugins = ["identity_provider", "backing_services"]
+{% else %}
 # Fixtures for the real backing services: tests/backing_services.py.
 pytest_plugins = ["backing_services"]
+{% endif %}{% elif cookiecutter.auth == 'jwt' %}
+# A real identity provider that every Settings() trusts: tests/identity_provider.py.
+pytest_plugins = ["identity_provider"]
 {% endif %}
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = "{{ cookiecutter.package_name }}"
@@ -47,7 +54,15 @@ def app(settings: Settings) -> FastAPI:
 
 @pytest.fixture
 def client(app: FastAPI) -> Iterator[TestClient]:
+{%- if cookiecutter.auth == 'jwt' %}
+    # Imported here, not above: pytest must load the plugin before anything imports it.
+    from identity_provider import authorization
+
+    # A token with every scope: the API's tests are about the API; test_auth.py about tokens.
+    with TestClient(app, headers=authorization()) as client:
+{%- else %}
     with TestClient(app) as client:
+{%- endif %}
         yield client
 
 
@@ -184,14 +199,22 @@ def start_request_in_flight(port: int, request_id: str) -> socket.socket:
     `Expect: 100-continue` makes the server answer "100 Continue" when the endpoint
     starts reading the body, so the caller knows the request is being served.
     """
-    connection = socket.create_connection(("127.0.0.1", port), timeout=10)
+{% if cookiecutter.auth == 'jwt' %}    from identity_provider import authorization  # a plugin: see the client fixture
+
+{% endif %}    connection = socket.create_connection(("127.0.0.1", port), timeout=10)
     connection.sendall(
         b"POST /v1/slugs HTTP/1.1\r\n"
         b"Host: service\r\n"
         b"Content-Type: application/json\r\n"
         b"Content-Length: %d\r\n"
         b"Expect: 100-continue\r\n"
+{%- if cookiecutter.auth == 'jwt' %}
+        b"Authorization: %s\r\n"
+        b"X-Request-ID: %s\r\n\r\n"
+        % (len(IN_FLIGHT_BODY), authorization()["Authorization"].encode(), request_id.encode())
+{%- else %}
         b"X-Request-ID: %s\r\n\r\n" % (len(IN_FLIGHT_BODY), request_id.encode())
+{%- endif %}
     )
     interim = connection.recv(1024)
     assert interim.startswith(b"HTTP/1.1 100 Continue"), interim

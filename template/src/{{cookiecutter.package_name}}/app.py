@@ -6,14 +6,16 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from {{ cookiecutter.package_name }} import health
+from {{ cookiecutter.package_name }} import health{% if cookiecutter.telemetry == 'yes' %}, metrics{% endif %}
 from {{ cookiecutter.package_name }}.api import {% if cookiecutter.worker == 'celery' %}jobs, {% endif %}{% if cookiecutter.database == 'postgres' %}notes, {% endif %}slugs
-from {{ cookiecutter.package_name }}.errors import install_error_handlers
+{% if cookiecutter.auth == 'jwt' %}from {{ cookiecutter.package_name }}.auth import AUTH_ERROR_RESPONSES, TokenVerifier
+{% endif %}from {{ cookiecutter.package_name }}.errors import install_error_handlers
 {% if cookiecutter.cache == 'redis' %}from {{ cookiecutter.package_name }}.rate_limit import RateLimitMiddleware
 {% endif %}from {{ cookiecutter.package_name }}.request_id import RequestIdMiddleware
 from {{ cookiecutter.package_name }}.resources import open_resources
 from {{ cookiecutter.package_name }}.settings import Settings
-
+{% if cookiecutter.telemetry == 'yes' %}from {{ cookiecutter.package_name }}.telemetry import trace_requests
+{% endif %}
 TITLE = "{{ cookiecutter.project_name | replace('\\', '\\\\') | replace('"', '\\x22') }}"
 DESCRIPTION = "{{ cookiecutter.description | replace('\\', '\\\\') | replace('"', '\\x22') }}"
 VERSION = "0.1.0"
@@ -45,11 +47,17 @@ def create_app(settings: Settings) -> FastAPI:
 {% if cookiecutter.cache == 'redis' %}    # Added first, so it runs inside RequestIdMiddleware: a 429 carries the request id.
     app.add_middleware(RateLimitMiddleware, settings=settings)
 {% endif %}    app.add_middleware(RequestIdMiddleware)
-    install_error_handlers(app)
-    app.include_router(health.router)
-    app.include_router(slugs.router)
-{% if cookiecutter.database == 'postgres' %}    app.include_router(notes.router)
-{% endif %}{% if cookiecutter.worker == 'celery' %}    app.include_router(jobs.router)
+{% if cookiecutter.telemetry == 'yes' %}    app.add_middleware(metrics.MetricsMiddleware)
+{% endif %}    install_error_handlers(app)
+{% if cookiecutter.auth == 'jwt' %}    # Checks the bearer token of every route that requires a scope (auth.py).
+    app.state.token_verifier = TokenVerifier(settings)
+{% endif %}    app.include_router(health.router)
+{% if cookiecutter.telemetry == 'yes' %}    app.include_router(metrics.router)
+{% endif %}{% if cookiecutter.auth == 'jwt' %}    # Each API route requires a scope (see api/); these are the answers without one.
+{% endif %}    app.include_router(slugs.router{% if cookiecutter.auth == 'jwt' %}, responses=AUTH_ERROR_RESPONSES{% endif %})
+{% if cookiecutter.database == 'postgres' %}    app.include_router(notes.router{% if cookiecutter.auth == 'jwt' %}, responses=AUTH_ERROR_RESPONSES{% endif %})
+{% endif %}{% if cookiecutter.worker == 'celery' %}    app.include_router(jobs.router{% if cookiecutter.auth == 'jwt' %}, responses=AUTH_ERROR_RESPONSES{% endif %})
+{% endif %}{% if cookiecutter.telemetry == 'yes' %}    trace_requests(app, settings)  # when tracing is on: see telemetry.py
 {% endif %}    return app
 
 

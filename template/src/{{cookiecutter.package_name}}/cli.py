@@ -30,6 +30,11 @@ log = structlog.get_logger(__name__)
 def web(settings: Settings, _: argparse.Namespace) -> int:
     """Serve HTTP on 0.0.0.0:$PORT until SIGTERM, then drain in-flight requests."""
     from {{ cookiecutter.package_name }}.app import create_app
+{%- if cookiecutter.telemetry == 'yes' %}
+    from {{ cookiecutter.package_name }}.telemetry import start_tracing
+
+    start_tracing(settings)  # before the app exists: it is traced with what this sets up
+{%- endif %}
 
     return serve(create_app(settings), settings)
 

@@ -15,6 +15,10 @@ from typing import Literal, TextIO
 
 import structlog
 from structlog.typing import EventDict, Processor, WrappedLogger
+{%- if cookiecutter.telemetry == 'yes' %}
+
+from {{ cookiecutter.package_name }}.telemetry import add_trace_context
+{%- endif %}
 
 LogFormat = Literal["json", "console"]
 
@@ -56,6 +60,9 @@ SHARED_PROCESSORS: list[Processor] = [
     structlog.stdlib.add_logger_name,
     structlog.processors.TimeStamper(fmt="iso", utc=True),
     _ensure_request_id,
+{%- if cookiecutter.telemetry == 'yes' %}
+    add_trace_context,  # trace_id and span_id, inside a span
+{%- endif %}
 ]
 
 

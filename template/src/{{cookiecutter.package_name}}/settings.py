@@ -16,13 +16,25 @@ from typing import Annotated, Literal
 from urllib.parse import urlsplit
 {%- endif %}
 
-from pydantic import {% if cookiecutter.database == 'postgres' or cookiecutter.cache == 'redis' or cookiecutter.worker == 'celery' %}AfterValidator, {% endif %}BeforeValidator, Field, {% if cookiecutter.database == 'postgres' or cookiecutter.cache == 'redis' or cookiecutter.worker == 'celery' %}SecretStr, {% endif %}ValidationError
+from pydantic import {% if cookiecutter.database == 'postgres' or cookiecutter.cache == 'redis' or cookiecutter.worker == 'celery' %}AfterValidator, {% endif %}{% if cookiecutter.telemetry == 'yes' or cookiecutter.auth == 'jwt' %}AnyHttpUrl, {% endif %}BeforeValidator, Field, {% if cookiecutter.database == 'postgres' or cookiecutter.cache == 'redis' or cookiecutter.worker == 'celery' %}SecretStr, {% endif %}ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 # Where Docker and compose mount secrets; Kubernetes mounts wherever SECRETS_DIR points.
 DEFAULT_SECRETS_DIR = Path("/run/secrets")
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+{%- if cookiecutter.telemetry == 'yes' %}
+
+# The samplers the OpenTelemetry SDK has built in, by their OTEL_TRACES_SAMPLER names.
+TracesSampler = Literal[
+    "always_on",
+    "always_off",
+    "traceidratio",
+    "parentbased_always_on",
+    "parentbased_always_off",
+    "parentbased_traceidratio",
+]
+{%- endif %}
 {%- if cookiecutter.database == 'postgres' %}
 
 
@@ -161,6 +173,58 @@ class Settings(BaseSettings):
         default=3600,
         ge=1,
         description="Redis broker only: a job unacknowledged this long is delivered again.",
+    )
+{%- endif %}
+{%- if cookiecutter.telemetry == 'yes' %}
+
+    # --- telemetry (telemetry.py, metrics.py): the standard OpenTelemetry variables ---
+    otel_exporter_otlp_endpoint: AnyHttpUrl | None = Field(
+        default=None,
+        description="OTLP/HTTP collector, http://collector:4318; tracing is off while unset.",
+    )
+    otel_exporter_otlp_protocol: Literal["http/protobuf"] = Field(
+        default="http/protobuf", description="The one protocol spans are exported with."
+    )
+    otel_service_name: str = Field(
+        default="{{ cookiecutter.project_slug }}",
+        min_length=1,
+        description="`service.name` of every span this service exports.",
+    )
+    otel_traces_sampler: TracesSampler = Field(
+        default="parentbased_always_on", description="Which traces are recorded and exported."
+    )
+    otel_traces_sampler_arg: float = Field(
+        default=1.0, ge=0, le=1, description="Share of traces kept by the *traceidratio samplers."
+    )
+    otel_sdk_disabled: bool = Field(
+        default=False, description="`true` turns tracing off, whatever else is set."
+    )
+{%- if cookiecutter.worker == 'celery' %}
+    worker_metrics_port: int = Field(
+        default=9464,
+        ge=0,
+        le=65535,
+        description="Port the worker serves its /metrics on; 0 picks a free one.",
+    )
+{%- endif %}
+{%- endif %}
+{%- if cookiecutter.auth == 'jwt' %}
+
+    # --- authentication (auth.py): any OpenID Connect provider ------------------------
+    auth_issuer: str = Field(
+        min_length=1, description="Issuer the tokens must name (`iss`), as the provider writes it."
+    )
+    auth_audience: str = Field(
+        min_length=1, description="Audience the tokens must name (`aud`): this API at the provider."
+    )
+    auth_jwks_uri: AnyHttpUrl = Field(
+        description="The provider's public signing keys: `jwks_uri` in its discovery document."
+    )
+    auth_jwks_cache_seconds: int = Field(
+        default=300, ge=1, description="How long fetched keys are used before being fetched again."
+    )
+    auth_jwks_refresh_cooldown_seconds: int = Field(
+        default=30, ge=0, description="Least time between fetches for key ids the cached keys lack."
     )
 {%- endif %}
 

@@ -11,11 +11,16 @@ from typing import Annotated
 from fastapi import APIRouter
 from pydantic import AfterValidator, BaseModel, Field
 
-from {{ cookiecutter.package_name }}.errors import ERROR_RESPONSES
+{% if cookiecutter.auth == 'jwt' %}from {{ cookiecutter.package_name }}.auth import requires
+{% endif %}from {{ cookiecutter.package_name }}.errors import ERROR_RESPONSES
 
 MAX_TEXT_LENGTH = 200
 
 router = APIRouter(prefix="/v1/slugs", tags=["slugs"], responses=ERROR_RESPONSES)
+{%- if cookiecutter.auth == 'jwt' %}
+# The scope the caller's token needs (auth.py): making a slug is a write, like any POST.
+WRITE = requires("slugs:write")
+{%- endif %}
 
 
 def slugify(text: str) -> str:
@@ -42,6 +47,6 @@ class Slug(BaseModel):
     slug: str = Field(examples=["hello-world"])
 
 
-@router.post("", summary="Make a URL-safe slug from a text")
+@router.post("", summary="Make a URL-safe slug from a text"{% if cookiecutter.auth == 'jwt' %}, dependencies=[WRITE]{% endif %})
 async def create_slug(request: SlugRequest) -> Slug:
     return Slug(slug=slugify(request.text))
