@@ -2,26 +2,37 @@
 
 The suites talk to the real PostgreSQL, Redis and RabbitMQ on 127.0.0.1. Variants:
 every combination of database, cache, worker and broker; python_version, license and
-ci rotate across them so every choice of those is generated and tested too.
+ci rotate across them so every choice of those is generated and tested too. The default
+and minimal services keep the default telemetry and auth; the others take every pair of
+those two in turn, both on first, so the full stack is also tested with both on.
 """
 
 import os
-from itertools import cycle
+from itertools import cycle, product
 
 import pytest
 
 from tests.generate import run
-from tests.variants import CHOICES, backing_service_combinations
+from tests.variants import CHOICES, DEFAULT, backing_service_combinations
 
 pytestmark = pytest.mark.behaviour
 
 
 def suite_variants() -> dict[str, dict[str, str]]:
     rotations = {name: cycle(CHOICES[name]) for name in ("python_version", "license", "ci")}
-    return {
-        name: answers | {question: next(choices) for question, choices in rotations.items()}
-        for name, answers in backing_service_combinations().items()
-    }
+    pairs = list(product(CHOICES["telemetry"], CHOICES["auth"]))
+    options = cycle(pairs[1:] + pairs[:1])  # (yes, jwt) first
+    variants = {}
+    for name, answers in backing_service_combinations().items():
+        variant = answers | {question: next(choices) for question, choices in rotations.items()}
+        if name not in {"default", "minimal"}:
+            telemetry, auth = next(options)
+            variant |= {"telemetry": telemetry, "auth": auth}
+            name += "".join(
+                f"-{q}={variant[q]}" for q in ("telemetry", "auth") if variant[q] != DEFAULT[q]
+            )
+        variants[name] = variant
+    return variants
 
 
 SUITE_VARIANTS = suite_variants()
