@@ -596,6 +596,11 @@ def rules() -> list[Rule]:
             r"-p 127\.0\.0\.1:(?P<host>\d+):(?P<port>\d+)(?P<env>(?: -e \w+=\S+)*) (?P<image>\S+)",
             backing_container,
         ),
+        Rule(
+            r"docker run -d --name (?P<name>[\w-]+-jaeger) -p 127\.0\.0\.1:(?P<otlp>4318):4318 "
+            r"-p 127\.0\.0\.1:16686:16686 (?P<image>\S+)",
+            collector,
+        ),
         Rule(r"docker (?:stop|start|rm -f) (?P<names>[\w -]+)", known_container),
         Rule(r"uv sync(?: --locked)?", uv_sync),
         Rule(r"uv run pytest(?: (?P<path>tests/\S+))?", run_tests),
