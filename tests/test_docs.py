@@ -442,6 +442,32 @@ def test_paths_on_the_page_exist(generated, gitlab_service, page):
     assert missing == set()
 
 
+ENV_NAME = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")
+
+
+@pytest.mark.parametrize(
+    "page", ["getting-started.md", "tour.md", "factors.md", "deploying.md", *GUIDES]
+)
+def test_variables_on_the_page_exist(generated, gitlab_service, page):
+    """An environment variable or build argument the page names is one the service reads:
+    a setting, a compose or Dockerfile variable, or one its README documents."""
+    known = set()
+    for service in [*generated.services.values(), gitlab_service]:
+        known |= set(service.settings)
+        for path in ("compose.yaml", "Dockerfile", "README.md"):
+            known |= set(ENV_NAME.findall(service.read_text(path)))
+    # The guides' own `docker run -e` settings for the images they start.
+    known |= set(re.findall(r"-e (\w+)=", read(page)))
+    named = {token for token in backticked(prose(read(page))) if ENV_NAME.fullmatch(token)}
+    named |= {
+        name
+        for command in page_commands(read(page))
+        if page in GUIDES
+        for name in re.findall(r"(?:^| )([A-Z][A-Z0-9_]*)=", command)
+    }
+    assert named - known == set()
+
+
 # --- benchmarks ----------------------------------------------------------------------------
 
 
