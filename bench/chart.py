@@ -5,6 +5,7 @@ Inputs, in a results folder (bench/results/, committed: the docs show these numb
   generate.txt     what `bench/generate.py` prints (generation time per engine)
   containers.json  what the containers tier writes (`pytest -m containers`: image sizes,
                    build and start times), as bench/out/containers.json
+  telemetry.txt    what `bench/telemetry.py` prints (tracing's cost); optional
   recorded.json    when and on what machine they were recorded (written by --record)
 
 Outputs: docs/assets/benchmarks.png (the chart; its PNG metadata carries the SHA-256
@@ -14,6 +15,7 @@ table the benchmarks page includes).
 Record new numbers, then draw:
     uv run python bench/service.py > bench/out/service.txt
     uv run python bench/generate.py > bench/out/generate.txt
+    uv run python bench/telemetry.py > bench/out/telemetry.txt
     uv run pytest -m containers        # writes bench/out/containers.json
     uv run python bench/chart.py --record bench/out
 
@@ -39,6 +41,7 @@ CHART = ROOT / "docs" / "assets" / "benchmarks.png"
 SUMMARY = "summary.md"
 INPUTS = ("service.txt", "generate.txt", "containers.json", "recorded.json")
 RECORDED = ("service.txt", "generate.txt", "containers.json")
+OPTIONAL = ("telemetry.txt",)  # recorded and drawn when present
 SOURCE_KEY = "Source-SHA256"  # PNG text chunk naming the inputs the chart was drawn from
 MB = 1_000_000
 
@@ -79,12 +82,22 @@ class Image:
 
 
 @dataclass(frozen=True)
+class Telemetry:
+    """bench/telemetry.py: requests/s with tracing off, every request traced, 1 in 10."""
+
+    off_rps: float
+    all_rps: float
+    tenth_rps: float
+
+
+@dataclass(frozen=True)
 class Results:
     service: Service
     generate: Generate
     images: dict[str, Image]  # "default", "minimal"
     stack_up_to_healthy_s: float | None
     recorded: dict[str, object]
+    telemetry: Telemetry | None = None
 
 
 def _row(text: str, label: str, source: str) -> list[float]:
@@ -113,6 +126,15 @@ def read_generate(path: Path) -> Generate:
         return float(match[1])
 
     return Generate(median("copier"), median("cookiecutter"), median("uv lock step"))
+
+
+def read_telemetry(path: Path) -> Telemetry:
+    text = path.read_text()
+    rates = [
+        _row(text, label, path.name)[0]
+        for label in ("tracing off", "every request traced", "1 in 10 traced")
+    ]
+    return Telemetry(*rates)
 
 
 def read_containers(path: Path) -> tuple[dict[str, Image], float | None]:
@@ -144,13 +166,17 @@ def read_results(folder: Path) -> Results:
         images=images,
         stack_up_to_healthy_s=stack,
         recorded=json.loads((folder / "recorded.json").read_text()),
+        telemetry=read_telemetry(folder / "telemetry.txt")
+        if (folder / "telemetry.txt").is_file()
+        else None,
     )
 
 
 def source_digest(folder: Path) -> str:
     """SHA-256 over the input files' names and bytes: what the chart was drawn from."""
     digest = hashlib.sha256()
-    for name in INPUTS:
+    present = [name for name in OPTIONAL if (folder / name).is_file()]
+    for name in [*INPUTS, *present]:
         digest.update(name.encode() + b"\0" + (folder / name).read_bytes() + b"\0")
     return digest.hexdigest()
 
@@ -163,6 +189,9 @@ def record(source: Path, folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for name in RECORDED:
         shutil.copyfile(source / name, folder / name)
+    for name in OPTIONAL:
+        if (source / name).is_file():
+            shutil.copyfile(source / name, folder / name)
     machine = {
         "date": datetime.date.today().isoformat(),
         "cpus": os.cpu_count(),
@@ -200,6 +229,14 @@ def summary(results: Results) -> str:
         ("Image build, default / minimal", f"{default.build_s:.1f} s / {minimal.build_s:.1f} s",
          "—", "dependency layer cached"),
     ]  # fmt: skip
+    if results.telemetry is not None:
+        t = results.telemetry
+        rows += [
+            ("Throughput lost, every request traced", f"{1 - t.all_rps / t.off_rps:.0%}",
+             "≤ 15%", f"{t.all_rps:.0f} vs {t.off_rps:.0f} requests/s untraced"),
+            ("Throughput lost, 1 in 10 traced", f"{1 - t.tenth_rps / t.off_rps:.0%}", "—",
+             f"{t.tenth_rps:.0f} requests/s"),
+        ]  # fmt: skip
     if results.stack_up_to_healthy_s is not None:
         rows.append(
             ("Compose stack: up to web healthy", f"{results.stack_up_to_healthy_s:.1f} s", "—",
@@ -225,7 +262,12 @@ def draw(results: Results, target: Path, digest: str) -> None:
 
     s, g = results.service, results.generate
     colors = {"bare": "#9e9e9e", "ours": "#3f51b5", "cookiecutter": "#009688", "goal": "#e53935"}
-    figure, axes = plt.subplots(2, 2, figsize=(10, 7), dpi=100, layout="constrained")
+    layout = [["throughput", "ready"], ["images", "generate"]]
+    if results.telemetry is not None:
+        layout.append(["tracing", "tracing"])
+    figure, axes = plt.subplot_mosaic(
+        layout, figsize=(10, 3.5 * len(layout)), dpi=100, layout="constrained"
+    )
     figure.suptitle("twelve-factor-service-template: benchmarks", fontsize=13)
 
     def bars(axis, labels, values, bar_colors, unit, fmt):
@@ -238,7 +280,7 @@ def draw(results: Results, target: Path, digest: str) -> None:
         """A goal drawn across one bar only."""
         axis.hlines(value, index - 0.45, index + 0.45, color=colors["goal"], linestyle="--")
 
-    throughput = axes[0][0]
+    throughput = axes["throughput"]
     bars(
         throughput,
         ["bare FastAPI\nGET /", "service\nGET /livez"],
@@ -252,7 +294,7 @@ def draw(results: Results, target: Path, digest: str) -> None:
         f"Throughput, one worker: ratio {s.service_rps / s.bare_rps:.2f} (goal ≥ 0.80)"
     )
 
-    ready = axes[0][1]
+    ready = axes["ready"]
     default, minimal = results.images["default"], results.images["minimal"]
     bars(
         ready,
@@ -268,7 +310,7 @@ def draw(results: Results, target: Path, digest: str) -> None:
     ready.set_ylim(0, max(2.0, ready.get_ylim()[1]) * 1.1)
     ready.set_title("Start to ready (goals dashed)")
 
-    images = axes[1][0]
+    images = axes["images"]
     names = ["default", "minimal"]
     base = [results.images[name].base_mb for name in names]
     added = [results.images[name].size_mb - results.images[name].base_mb for name in names]
@@ -286,7 +328,7 @@ def draw(results: Results, target: Path, digest: str) -> None:
     images.spines[["top", "right"]].set_visible(False)
     images.set_title("Runtime image size")
 
-    generate = axes[1][1]
+    generate = axes["generate"]
     bars(
         generate,
         ["copier", "cookiecutter", "uv lock"],
@@ -298,6 +340,23 @@ def draw(results: Results, target: Path, digest: str) -> None:
     goal(generate, 0, 1.0)
     goal(generate, 1, 0.8)
     generate.set_title("Generate the default service (median; goals dashed)")
+
+    if results.telemetry is not None:
+        t = results.telemetry
+        tracing = axes["tracing"]
+        bars(
+            tracing,
+            ["tracing off", "every request traced", "1 in 10 traced"],
+            [t.off_rps, t.all_rps, t.tenth_rps],
+            [colors["bare"], colors["ours"], colors["ours"]],
+            " req/s",
+            "{:.0f}",
+        )
+        goal(tracing, 1, 0.85 * t.off_rps)
+        tracing.set_title(
+            f"Tracing, exporting over OTLP/HTTP: {1 - t.all_rps / t.off_rps:.0%} of throughput"
+            " lost when every request is traced (goal ≤ 15%)"
+        )
 
     machine = results.recorded
     figure.text(
