@@ -6,7 +6,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from {{ cookiecutter.package_name }} import health{% if cookiecutter.telemetry == 'yes' %}, metrics{% endif %}
+from {{ cookiecutter.package_name }} import health{% if cookiecutter.telemetry == 'yes' %}, metrics, telemetry{% endif %}
 from {{ cookiecutter.package_name }}.api import {% if cookiecutter.worker == 'celery' %}jobs, {% endif %}{% if cookiecutter.database == 'postgres' %}notes, {% endif %}slugs
 {% if cookiecutter.auth == 'jwt' %}from {{ cookiecutter.package_name }}.auth import AUTH_ERROR_RESPONSES, TokenVerifier
 {% endif %}from {{ cookiecutter.package_name }}.errors import install_error_handlers
@@ -14,8 +14,7 @@ from {{ cookiecutter.package_name }}.api import {% if cookiecutter.worker == 'ce
 {% endif %}from {{ cookiecutter.package_name }}.request_id import RequestIdMiddleware
 from {{ cookiecutter.package_name }}.resources import open_resources
 from {{ cookiecutter.package_name }}.settings import Settings
-{% if cookiecutter.telemetry == 'yes' %}from {{ cookiecutter.package_name }}.telemetry import trace_requests
-{% endif %}
+
 TITLE = "{{ cookiecutter.project_name | replace('\\', '\\\\') | replace('"', '\\x22') }}"
 DESCRIPTION = "{{ cookiecutter.description | replace('\\', '\\\\') | replace('"', '\\x22') }}"
 VERSION = "0.1.0"
@@ -41,6 +40,10 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
         # operationId is the function's name: stable, and what generated clients call.
         generate_unique_id_function=lambda route: route.name,
+{%- if cookiecutter.telemetry == 'yes' %}
+        # A span per request while tracing is on: FastAPI's own OpenTelemetry support.
+        telemetry=telemetry.request_tracing(settings),
+{%- endif %}
     )
     app.state.settings = settings
     # Pure ASGI middleware: the `@app.middleware("http")` form costs much more throughput.
@@ -57,7 +60,7 @@ def create_app(settings: Settings) -> FastAPI:
 {% endif %}    app.include_router(slugs.router{% if cookiecutter.auth == 'jwt' %}, responses=AUTH_ERROR_RESPONSES{% endif %})
 {% if cookiecutter.database == 'postgres' %}    app.include_router(notes.router{% if cookiecutter.auth == 'jwt' %}, responses=AUTH_ERROR_RESPONSES{% endif %})
 {% endif %}{% if cookiecutter.worker == 'celery' %}    app.include_router(jobs.router{% if cookiecutter.auth == 'jwt' %}, responses=AUTH_ERROR_RESPONSES{% endif %})
-{% endif %}{% if cookiecutter.telemetry == 'yes' %}    trace_requests(app, settings)  # when tracing is on: see telemetry.py
+{% endif %}{% if cookiecutter.telemetry == 'yes' and (cookiecutter.database == 'postgres' or cookiecutter.cache == 'redis' or cookiecutter.worker == 'celery') %}    telemetry.keep_probes_untraced(app, settings)
 {% endif %}    return app
 
 
