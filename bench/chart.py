@@ -82,12 +82,21 @@ class Image:
 
 
 @dataclass(frozen=True)
-class Telemetry:
-    """bench/telemetry.py: requests/s with tracing off, every request traced, 1 in 10."""
+class Tracing:
+    """One scenario of bench/telemetry.py: requests/s untraced, all traced, 1 in 10 traced."""
 
+    scenario: str  # its first line's start, e.g. "slugs: POST /v1/slugs"
     off_rps: float
     all_rps: float
     tenth_rps: float
+
+    @property
+    def all_lost(self) -> float:
+        return 1 - self.all_rps / self.off_rps
+
+    @property
+    def tenth_lost(self) -> float:
+        return 1 - self.tenth_rps / self.off_rps
 
 
 @dataclass(frozen=True)
@@ -97,20 +106,21 @@ class Results:
     images: dict[str, Image]  # "default", "minimal"
     stack_up_to_healthy_s: float | None
     recorded: dict[str, object]
-    telemetry: Telemetry | None = None
+    tracing: list[Tracing] | None = None
 
 
-def _row(text: str, label: str, source: str) -> list[float]:
+def _row(text: str, label: str, source: str) -> list[str]:
+    """The cells after `label` on the line that starts with it."""
     match = re.search(rf"^{re.escape(label)}\s+(.+)$", text, re.MULTILINE)
     if match is None:
         raise ResultsError(f"{source}: no line starting {label!r}; is it bench output?")
-    return [float(cell) for cell in match[1].split()]
+    return match[1].split()
 
 
 def read_service(path: Path) -> Service:
     text = path.read_text()
-    bare = _row(text, "bare GET /", path.name)
-    service = _row(text, "service GET /livez", path.name)
+    bare = [float(cell) for cell in _row(text, "bare GET /", path.name)]
+    service = [float(cell) for cell in _row(text, "service GET /livez", path.name)]
     if len(bare) != 4 or len(service) != 4:
         raise ResultsError(f"{path.name}: expected req/s, p50, p99 and start-to-ready columns")
     return Service(bare[0], service[0], bare[2], service[2], bare[3], service[3])
@@ -128,13 +138,20 @@ def read_generate(path: Path) -> Generate:
     return Generate(median("copier"), median("cookiecutter"), median("uv lock step"))
 
 
-def read_telemetry(path: Path) -> Telemetry:
-    text = path.read_text()
-    rates = [
-        _row(text, label, path.name)[0]
-        for label in ("tracing off", "every request traced", "1 in 10 traced")
-    ]
-    return Telemetry(*rates)
+def read_telemetry(path: Path) -> list[Tracing]:
+    """Each scenario's section: its heading line, then its table."""
+    sections = re.split(r"^(?=\w+: [A-Z]+ /\S+ on )", path.read_text(), flags=re.MULTILINE)
+    scenarios = []
+    for section in sections[1:]:
+        heading = re.match(r"(\w+: [A-Z]+ /\S+)", section)[1]
+        rates = [
+            float(_row(section, label, path.name)[0])
+            for label in ("tracing off", "every request traced", "1 in 10 traced")
+        ]
+        scenarios.append(Tracing(heading, *rates))
+    if not scenarios:
+        raise ResultsError(f"{path.name}: no scenario heading; is it bench/telemetry.py output?")
+    return scenarios
 
 
 def read_containers(path: Path) -> tuple[dict[str, Image], float | None]:
@@ -166,7 +183,7 @@ def read_results(folder: Path) -> Results:
         images=images,
         stack_up_to_healthy_s=stack,
         recorded=json.loads((folder / "recorded.json").read_text()),
-        telemetry=read_telemetry(folder / "telemetry.txt")
+        tracing=read_telemetry(folder / "telemetry.txt")
         if (folder / "telemetry.txt").is_file()
         else None,
     )
@@ -192,8 +209,16 @@ def record(source: Path, folder: Path) -> None:
     for name in OPTIONAL:
         if (source / name).is_file():
             shutil.copyfile(source / name, folder / name)
+    written = {
+        name: datetime.datetime.fromtimestamp((source / name).stat().st_mtime, datetime.UTC)
+        .isoformat(timespec="minutes")
+        .replace("+00:00", "Z")
+        for name in [*RECORDED, *OPTIONAL]
+        if (source / name).is_file()
+    }
     machine = {
         "date": datetime.date.today().isoformat(),
+        "written": written,  # when each benchmark wrote its output (UTC)
         "cpus": os.cpu_count(),
         "load_average_1m": round(os.getloadavg()[0], 2),
         "system": f"{platform.system()} {platform.release()} {platform.machine()}",
@@ -229,12 +254,11 @@ def summary(results: Results) -> str:
         ("Image build, default / minimal", f"{default.build_s:.1f} s / {minimal.build_s:.1f} s",
          "—", "dependency layer cached"),
     ]  # fmt: skip
-    if results.telemetry is not None:
-        t = results.telemetry
+    for t in results.tracing or []:
         rows += [
-            ("Throughput lost, every request traced", f"{1 - t.all_rps / t.off_rps:.0%}",
+            (f"Tracing every request, `{t.scenario}`: throughput lost", f"{t.all_lost:.0%}",
              "≤ 15%", f"{t.all_rps:.0f} vs {t.off_rps:.0f} requests/s untraced"),
-            ("Throughput lost, 1 in 10 traced", f"{1 - t.tenth_rps / t.off_rps:.0%}", "—",
+            (f"Tracing 1 in 10, `{t.scenario}`: throughput lost", f"{t.tenth_lost:.0%}", "—",
              f"{t.tenth_rps:.0f} requests/s"),
         ]  # fmt: skip
     if results.stack_up_to_healthy_s is not None:
@@ -251,6 +275,12 @@ def summary(results: Results) -> str:
         f"Recorded {machine['date']} on {machine['system']}, {machine['cpus']} CPUs "
         f"(load average {machine['load_average_1m']} when recorded), Python {machine['python']}.",
     ]
+    if machine.get("written"):
+        lines[-1] += (
+            " Each benchmark's output was written at (UTC): "
+            + ", ".join(f"`{name}` {time}" for name, time in machine["written"].items())
+            + "."
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -263,7 +293,7 @@ def draw(results: Results, target: Path, digest: str) -> None:
     s, g = results.service, results.generate
     colors = {"bare": "#9e9e9e", "ours": "#3f51b5", "cookiecutter": "#009688", "goal": "#e53935"}
     layout = [["throughput", "ready"], ["images", "generate"]]
-    if results.telemetry is not None:
+    if results.tracing:
         layout.append(["tracing", "tracing"])
     figure, axes = plt.subplot_mosaic(
         layout, figsize=(10, 3.5 * len(layout)), dpi=100, layout="constrained"
@@ -341,22 +371,26 @@ def draw(results: Results, target: Path, digest: str) -> None:
     goal(generate, 1, 0.8)
     generate.set_title("Generate the default service (median; goals dashed)")
 
-    if results.telemetry is not None:
-        t = results.telemetry
+    if results.tracing:
         tracing = axes["tracing"]
-        bars(
-            tracing,
-            ["tracing off", "every request traced", "1 in 10 traced"],
-            [t.off_rps, t.all_rps, t.tenth_rps],
-            [colors["bare"], colors["ours"], colors["ours"]],
-            " req/s",
-            "{:.0f}",
-        )
-        goal(tracing, 1, 0.85 * t.off_rps)
-        tracing.set_title(
-            f"Tracing, exporting over OTLP/HTTP: {1 - t.all_rps / t.off_rps:.0%} of throughput"
-            " lost when every request is traced (goal ≤ 15%)"
-        )
+        names = [t.scenario for t in results.tracing]
+        positions = range(len(names))
+        for offset, label, values, color in (
+            (-0.2, "every request traced", [t.all_lost * 100 for t in results.tracing], "ours"),
+            (0.2, "1 in 10 traced", [t.tenth_lost * 100 for t in results.tracing], "bare"),
+        ):
+            drawn = tracing.bar(
+                [p + offset for p in positions], values, width=0.4, color=colors[color],
+                label=label,
+            )  # fmt: skip
+            tracing.bar_label(drawn, labels=[f"{value:.0f}%" for value in values], padding=2)
+        tracing.axhline(15, color=colors["goal"], linestyle="--", label="goal: at most 15%")
+        tracing.set_xticks(list(positions), names)
+        tracing.set_ylabel("% of throughput lost")
+        tracing.set_ylim(0, max(20, *(t.all_lost * 125 for t in results.tracing)))
+        tracing.legend(fontsize=8)
+        tracing.spines[["top", "right"]].set_visible(False)
+        tracing.set_title("Tracing, exported over OTLP/HTTP, against tracing off")
 
     machine = results.recorded
     figure.text(
