@@ -137,7 +137,9 @@ def milliseconds(value: str) -> float:
     return float(number) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
 
 
-def wrk(port: int, path: str, seconds: int, connections: int) -> Load:
+def wrk(port: int, path: str, seconds: int, connections: int, script: Path | None = None) -> Load:
+    """Load `path` for `seconds`; a Lua `script` sets another method or a body."""
+    lua = ["--script", str(script)] if script else []
     output = subprocess.run(
         [
             "wrk",
@@ -145,6 +147,7 @@ def wrk(port: int, path: str, seconds: int, connections: int) -> Load:
             "--connections", str(connections),
             "--duration", f"{seconds}s",
             "--latency",
+            *lua,
             f"http://127.0.0.1:{port}{path}",
         ],
         capture_output=True, text=True, check=True,

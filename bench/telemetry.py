@@ -39,7 +39,6 @@ import argparse
 import http.client
 import json
 import os
-import re
 import shutil
 import socket
 import statistics
@@ -54,11 +53,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.service import App, Load, free_port, milliseconds, start, stop  # noqa: E402
+from bench.service import (  # noqa: E402
+    SHUTDOWN_TIMEOUT_SECONDS,
+    App,
+    Load,
+    free_port,
+    start,
+    stop,
+    wrk,
+)
 from tests.generate import copier_copy, expose_pyenv_interpreters  # noqa: E402
 from tests.variants import MINIMAL  # noqa: E402
 
-SHUTDOWN_TIMEOUT_SECONDS = 20
 SERVER_URL = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
@@ -128,29 +134,6 @@ class Handler(BaseHTTPRequestHandler):
 
 ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
 """
-
-
-def wrk(port: int, scenario: Scenario, seconds: int, connections: int, script: Path) -> Load:
-    output = subprocess.run(
-        [
-            "wrk",
-            "--threads", "1",
-            "--connections", str(connections),
-            "--duration", f"{seconds}s",
-            "--latency",
-            "--script", str(script),
-            f"http://127.0.0.1:{port}{scenario.path}",
-        ],
-        capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)|Socket errors: (.*)", output)
-    if errors:
-        print(f"  warning: wrk reported {errors.group(0)}")
-    return Load(
-        requests_per_second=float(re.search(r"Requests/sec:\s+([\d.]+)", output)[1]),
-        p50_ms=milliseconds(re.search(r"^\s+50%\s+(\S+)", output, re.MULTILINE)[1]),
-        p99_ms=milliseconds(re.search(r"^\s+99%\s+(\S+)", output, re.MULTILINE)[1]),
-    )
 
 
 def wrk_script(scenario: Scenario) -> str:
@@ -262,11 +245,11 @@ def run_scenario(scenario: Scenario, options: argparse.Namespace, workdir: Path)
                 body = json.dumps({"title": f"note {number}", "body": "for the benchmark"})
                 request(running[0][1], "POST", "/v1/notes", body)
         for _, port in running:  # warm-up, not counted
-            wrk(port, scenario, 1, options.connections, script)
+            wrk(port, scenario.path, 1, options.connections, script)
         for round_number in range(options.rounds):
             order = running[round_number % 3 :] + running[: round_number % 3]
             for app, port in order:
-                load = wrk(port, scenario, options.seconds, options.connections, script)
+                load = wrk(port, scenario.path, options.seconds, options.connections, script)
                 loads[app.name].append(load)
                 print(
                     f"  round {round_number + 1} {app.name:4} {load.requests_per_second:9.0f}"
