@@ -17,12 +17,6 @@ pytestmark = pytest.mark.render
 LEFTOVER = re.compile(r"\{%|%\}|\{#-?\s|\{\{-?\s*(cookiecutter|_copier\w*)\b|cookiecutter\.\w")
 
 
-def git(project: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=project, capture_output=True, text=True, check=True
-    ).stdout
-
-
 def tree(root: Path) -> dict[str, tuple[bytes, int]]:
     """Relative path -> (content, permission bits) of every file, .git and answers aside."""
     files = {}
@@ -75,8 +69,18 @@ def test_switched_off_folders_leave_no_placeholder(renders, variant):
 def test_project_starts_as_a_clean_git_repository(renders, variant):
     name, answers = variant
     for project in (renders.copier(name, answers), renders.cookiecutter(name, answers)):
-        assert git(project, "log", "--format=%s").splitlines() == ["Generate service from template"]
-        assert git(project, "status", "--porcelain") == ""
+        log = subprocess.run(
+            ["git", "log", "--format=%s"], cwd=project, capture_output=True, text=True, check=True
+        )
+        assert log.stdout.splitlines() == ["Generate service from template"]
+        status = subprocess.run(
+            ["git", "status", "--porcelain"],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert status.stdout == ""
 
 
 def test_copier_records_every_answer(renders, variant):
@@ -103,4 +107,11 @@ def test_initial_commit_falls_back_to_the_authors_identity(tmp_path):
             MINIMAL | {"author_name": "Ada Lovelace", "author_email": "ada@example.org"},
             tmp_path / "project",
         )
-    assert git(project, "log", "--format=%an <%ae>").strip() == "Ada Lovelace <ada@example.org>"
+    author = subprocess.run(
+        ["git", "log", "--format=%an <%ae>"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert author.stdout.strip() == "Ada Lovelace <ada@example.org>"
