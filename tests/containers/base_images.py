@@ -18,6 +18,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests import sid_python
+
 from . import cpython, debian_rootfs
 from .engine import Engine
 
@@ -95,9 +97,11 @@ class StandIns:
             return self.service(name)
         raise LookupError(f"no local stand-in for {official}: add a recipe in {RECIPES}")
 
-    def debian(self) -> str:
-        suite = debian_rootfs.codename()
-        mirror = debian_rootfs.apt_mirror(suite)
+    def debian(self, suite: str | None = None) -> str:
+        """Debian minbase: this machine's release, or another suite from the same mirror."""
+        release = debian_rootfs.codename()
+        suite = suite or release
+        mirror = debian_rootfs.apt_mirror(release)  # the same archive serves every suite
         digest = recipe_digest(*debian_rootfs.recipe_inputs(suite, mirror))
         ref = f"{REPOSITORY}/debian:{suite}-{digest}"
         if self._cached(ref):
@@ -118,6 +122,8 @@ class StandIns:
         return self._done(ref, started)
 
     def python(self, minor: str) -> str:
+        if minor in sid_python.VERSIONS:
+            return self.sid_python(minor)
         build = cpython.find_cpython(minor)
         base = self.debian()
         recipe = RECIPES / "python"
@@ -130,6 +136,18 @@ class StandIns:
         context = self._context(recipe)
         cpython.stage_cpython(build, context / "cpython")
         self._build(ref, context, base)
+        return self._done(ref, started)
+
+    def sid_python(self, minor: str) -> str:
+        """Debian sid's CPython `minor` on a sid base (no build of it runs on this Debian)."""
+        base = self.debian(sid_python.SUITE)
+        recipe = RECIPES / "python-sid"
+        digest = recipe_digest(base.encode(), minor.encode(), *folder_bytes(recipe))
+        ref = f"{REPOSITORY}/python:{minor}-slim-{digest}"
+        if self._cached(ref):
+            return ref
+        started = time.monotonic()
+        self._build(ref, self._context(recipe), base, PYTHON=minor)
         return self._done(ref, started)
 
     def uv(self) -> str:
@@ -170,8 +188,14 @@ class StandIns:
         shutil.copytree(recipe, context, dirs_exist_ok=True)
         return context
 
-    def _build(self, ref: str, context: Path, base: str | None = None) -> None:
-        args = ["--build-arg", f"BASE={base}"] if base else []
+    def _build(self, ref: str, context: Path, base: str | None = None, **build_args: str) -> None:
+        if base:
+            build_args = {"BASE": base} | build_args
+        args = [
+            item
+            for name, value in build_args.items()
+            for item in ("--build-arg", f"{name}={value}")
+        ]
         try:
             self.engine.run(
                 "build", "--pull=false", "--tag", ref, *args, str(context), timeout=1800
