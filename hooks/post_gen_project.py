@@ -38,22 +38,81 @@ def remove_placeholders(root: Path) -> None:
             path.unlink()
 
 
-def lock_dependencies(root: Path) -> None:
-    """Write uv.lock so the Dockerfile and CI can install with --locked."""
+def lock_dependencies(root: Path) -> bool:
+    """Write uv.lock so the Dockerfile and CI can install with --locked; True when it did."""
     if os.environ.get("TEMPLATE_SKIP_LOCK"):
         print("note: TEMPLATE_SKIP_LOCK is set, so no uv.lock was written; run `uv lock`.")
-        return
+        return False
     uv = shutil.which("uv")
     if uv is None:
         print("note: uv is not installed, so no uv.lock was written; install uv and run `uv lock`.")
-        return
+        return False
     result = subprocess.run(
         [uv, "lock", "--quiet"], cwd=root, capture_output=True, text=True, check=False
     )
     if result.returncode != 0:
         print(
-            "note: `uv lock` failed (is the package index reachable?), so uv.lock is missing "
-            "or stale; run `uv lock` when it is.\n" + result.stderr.strip()
+            f"note: `uv lock` failed: {lock_failure_cause(result.stderr)}; uv.lock is missing "
+            "or stale: run `uv lock` once that is fixed.\n" + result.stderr.strip()
+        )
+        return False
+    return True
+
+
+def lock_failure_cause(stderr: str) -> str:
+    """The likely cause of a failed `uv lock`, from what uv said."""
+    text = stderr.lower()
+    if "failed to parse" in text or "toml parse error" in text:
+        return "pyproject.toml is not valid TOML (conflict markers left from a merge?)"
+    if "depends on itself" in text or "requires itself" in text:
+        return "the project's name is also the name of one of its dependencies"
+    if any(sign in text for sign in ("dns error", "failed to fetch", "connect", "timed out")):
+        return "the package index is unreachable"
+    if "no solution found" in text:
+        return "the dependencies' version constraints cannot all be met"
+    return "see uv's message below"
+
+
+def unresolved_merge(root: Path) -> list[str]:
+    """Files an update left half-merged that re-locking and deriving read."""
+    found = []
+    for name in ("pyproject.toml", "uv.lock"):
+        path = root / name
+        if (root / f"{name}.rej").exists():
+            found.append(f"{name}.rej")
+        if path.is_file() and any(
+            line.startswith(("<<<<<<< ", ">>>>>>> ")) for line in path.read_text().splitlines()
+        ):
+            found.append(name)
+    return found
+
+
+def derive_files(root: Path, package: str) -> None:
+    """Write openapi.json, .env.example and docs/settings.md from the code (never templated).
+
+    With the project's locked environment (`uv run --locked`); the template's own tests
+    point TEMPLATE_DERIVE_PYTHON at an interpreter that has the service's dependencies.
+    """
+    command = ["-m", package, "derive"]
+    env = dict(os.environ)
+    python = os.environ.get("TEMPLATE_DERIVE_PYTHON")
+    if python:
+        env["PYTHONPATH"] = str(root / "src")
+        command = [python, *command]
+    elif (uv := shutil.which("uv")) and (root / "uv.lock").exists():
+        command = [uv, "run", "--locked", "--quiet", "python", *command]
+    else:
+        print(
+            f"note: openapi.json, .env.example and docs/settings.md were not written: "
+            f"run `uv run python -m {package} derive`."
+        )
+        return
+    result = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        print(
+            f"note: `python -m {package} derive` failed, so openapi.json, .env.example and "
+            "docs/settings.md are missing or stale; fix the cause and run it again.\n"
+            + result.stderr.strip()
         )
 
 
@@ -97,12 +156,21 @@ def main(argv: list[str]) -> None:
     remove_placeholders(root)
     if operation == "copy":
         lock_dependencies(root)
+        derive_files(root, answers["package_name"])
         commit_initial_version(root, answers)
     elif operation == "relock" and (root / "uv.lock").exists():
         # After an update, from copier.yml's `_migrations`: copier has merged the template's
         # changes with the service's own by then, so the service's added dependencies keep
         # their pins. (Tasks run before that merge, on the template's pyproject.toml alone.)
-        lock_dependencies(root)
+        if conflicted := unresolved_merge(root):
+            print(
+                f"note: not re-locked and derived files not rewritten: {', '.join(conflicted)} "
+                "hold unresolved update conflicts. Resolve them, then run `uv lock` and "
+                f"`uv run python -m {answers['package_name']} derive`."
+            )
+            return
+        if lock_dependencies(root):
+            derive_files(root, answers["package_name"])
 
 
 if __name__ == "__main__":

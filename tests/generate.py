@@ -1,10 +1,14 @@
 """Generate services from this repository's working tree with either engine."""
 
+import fcntl
+import hashlib
 import os
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 
 import copier
@@ -62,9 +66,45 @@ def environment(**changes: str | None) -> Iterator[None]:
                 os.environ[name] = value
 
 
+# Every option on: its locked environment has every package any variant imports.
+EVERY_OPTION = {
+    "python_version": "3.13",
+    "database": "postgres",
+    "cache": "redis",
+    "worker": "celery",
+    "telemetry": "yes",
+    "auth": "jwt",
+}
+
+
+@cache
+def derive_python() -> str:
+    """An interpreter with every dependency of every variant, for the hook's derive step.
+
+    Render-only tests skip `uv lock`, so their projects have no environment to run
+    `python -m <package> derive` in; the hook then uses this one (TEMPLATE_DERIVE_PYTHON,
+    the project's src/ first on the path). Made once per machine and template pyproject.
+    """
+    recipe = hashlib.sha256((TEMPLATE_ROOT / "template" / "pyproject.toml").read_bytes())
+    home = Path(tempfile.gettempdir()) / f"template-derive-env-{recipe.hexdigest()[:12]}"
+    python = home / "project" / ".venv" / "bin" / "python"
+    home.mkdir(exist_ok=True)
+    with (home / ".lock").open("w") as lock_file:
+        fcntl.flock(lock_file, fcntl.LOCK_EX)  # xdist workers build it once between them
+        if not python.exists():
+            shutil.rmtree(home / "project", ignore_errors=True)
+            with environment(TEMPLATE_SKIP_LOCK=None, TEMPLATE_DERIVE_PYTHON=None):
+                copier_copy(EVERY_OPTION, home / "project", lock=True)
+            run(["uv", "sync", "--locked", "--quiet"], cwd=home / "project")
+    return str(python)
+
+
 def lock_step(enabled: bool):
-    """The hook's `uv lock` step needs the index and time; render-only tests skip it."""
-    return environment(TEMPLATE_SKIP_LOCK=None if enabled else "1")
+    """The hook's `uv lock` step needs the index and time; render-only tests skip it and
+    derive files with a shared environment instead."""
+    if enabled:
+        return environment(TEMPLATE_SKIP_LOCK=None, TEMPLATE_DERIVE_PYTHON=None)
+    return environment(TEMPLATE_SKIP_LOCK="1", TEMPLATE_DERIVE_PYTHON=derive_python())
 
 
 def copier_copy(answers: dict, dst: Path, *, lock: bool = False, src: Path = TEMPLATE_ROOT) -> Path:

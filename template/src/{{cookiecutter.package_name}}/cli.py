@@ -17,6 +17,7 @@ from typing import Any
 
 import structlog
 
+from {{ cookiecutter.package_name }} import components
 from {{ cookiecutter.package_name }}.logs import configure_logging
 from {{ cookiecutter.package_name }}.settings import ConfigError, Settings, load_settings
 
@@ -30,12 +31,9 @@ log = structlog.get_logger(__name__)
 def web(settings: Settings, _: argparse.Namespace) -> int:
     """Serve HTTP on 0.0.0.0:$PORT until SIGTERM, then drain in-flight requests."""
     from {{ cookiecutter.package_name }}.app import create_app
-{%- if cookiecutter.telemetry == 'yes' %}
-    from {{ cookiecutter.package_name }}.telemetry import start_tracing
 
-    start_tracing(settings)  # before the app exists: it is traced with what this sets up
-{%- endif %}
-
+    for component in components.providing("start_web"):
+        component.start_web(settings)  # before the app exists (tracing, for instance)
     return serve(create_app(settings), settings)
 
 
@@ -144,42 +142,59 @@ def _openapi_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-{% if cookiecutter.database == 'postgres' %}def migrate(settings: Settings, _: argparse.Namespace) -> int:
-    """Upgrade the schema to the newest migration: the release process, once per deploy."""
-    from {{ cookiecutter.package_name }}.db import DatabaseUnavailable
-    from {{ cookiecutter.package_name }}.migrate import upgrade
+def derive(_: Settings | None, arguments: argparse.Namespace) -> int:
+    """Rewrite the files derived from the code: openapi.json, .env.example, docs/settings.md."""
+    from {{ cookiecutter.package_name }}.derived import stale_files, write_derived_files
 
-    try:
-        upgrade(settings)
-    except DatabaseUnavailable as error:
-        log.error("migration failed", problem=str(error))
-        return 1
-    log.info("database schema is up to date")
+    root = Path(arguments.root)
+    if arguments.check:
+        stale = stale_files(root)
+        for path in stale:
+            print(f"{path} differs from the code: run `{PROG} derive`", file=sys.stderr)
+        return 1 if stale else 0
+    for path in write_derived_files(root):
+        print(f"wrote {path}")
     return 0
 
 
-{% endif %}{% if cookiecutter.worker == 'celery' %}def worker(settings: Settings, _: argparse.Namespace) -> int:
-    """Run background jobs until SIGTERM, then finish the running ones first."""
-    from {{ cookiecutter.package_name }}.worker import run
+def _derive_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--root", default=".", help="the project's folder (default: here)")
+    parser.add_argument(
+        "--check", action="store_true", help="only report files that differ; exit 1 if any"
+    )
 
-    return run(settings)
 
-
-{% endif %}@dataclass(frozen=True)
+@dataclass(frozen=True)
 class Command:
-    run: Callable[[Settings, argparse.Namespace], int]
+    run: Callable[[Any, argparse.Namespace], int]
     help: str
     add_arguments: Callable[[argparse.ArgumentParser], None] | None = None
+    # False for commands that must work without a valid environment (derive).
+    needs_settings: bool = True
+
+
+def _component_commands() -> dict[str, Command]:
+    """Process types and admin tasks of the components (components/): worker, migrate, ..."""
+    found = {}
+    for component in components.providing("COMMANDS"):
+        for name, run in component.COMMANDS.items():
+            found[name] = Command(run, (run.__doc__ or name).strip().splitlines()[0])
+    return found
 
 
 # Every process type and admin task. The Procfile, compose and Kubernetes run these names.
 COMMANDS: dict[str, Command] = {
-    "web": Command(web, "serve HTTP on $PORT (the web process type)"),
-{% if cookiecutter.worker == 'celery' %}    "worker": Command(worker, "run background jobs (the worker process type)"),
-{% endif %}{% if cookiecutter.database == 'postgres' %}    "migrate": Command(migrate, "upgrade the database schema (the release process)"),
-{% endif %}    "check": Command(check, "validate the configuration and ping every backing service"),
-    "shell": Command(shell, "interactive Python with settings and backing services loaded"),
-    "openapi": Command(openapi, "write the OpenAPI document", _openapi_arguments),
+    "web": Command(web, "Serve HTTP on $PORT (the web process type)."),
+    **_component_commands(),
+    "check": Command(check, "Validate the configuration and ping every backing service."),
+    "shell": Command(shell, "Interactive Python with settings and backing services loaded."),
+    "openapi": Command(openapi, "Write the OpenAPI document.", _openapi_arguments),
+    "derive": Command(
+        derive,
+        "Rewrite openapi.json, .env.example and docs/settings.md from the code.",
+        _derive_arguments,
+        needs_settings=False,
+    ),
 }
 
 
@@ -197,6 +212,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     arguments = build_parser().parse_args(argv)
+    command = COMMANDS[arguments.command]
+    if not command.needs_settings:
+        configure_logging()
+        return command.run(None, arguments)
     try:
         settings = load_settings()
     except ConfigError as error:
@@ -204,4 +223,4 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{PROG} {arguments.command}: {error}", file=sys.stderr)
         return 1
     configure_logging(settings.log_level, settings.log_format)
-    return COMMANDS[arguments.command].run(settings, arguments)
+    return command.run(settings, arguments)

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from {{ cookiecutter.package_name }}.resources import Resources, probe
+from {{ cookiecutter.package_name }}.resources import attached, probe
 
 router = APIRouter(tags=["health"])
 log = structlog.get_logger(__name__)
@@ -40,8 +40,8 @@ async def livez() -> Alive:
     responses={503: {"model": Readiness, "description": "Not ready: `down` names what is down"}},
 )
 async def readyz(request: Request) -> JSONResponse:
-    resources: Resources = request.app.state.resources
-    timeout: float = request.app.state.settings.readiness_timeout_seconds
+    resources = attached(request.app)
+    timeout = resources.settings.readiness_timeout_seconds
     outcomes = await probe(resources.readiness_checks, timeout)
     down = sorted(name for name, problem in outcomes.items() if problem is not None)
     for name in down:

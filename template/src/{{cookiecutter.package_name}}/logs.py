@@ -15,10 +15,8 @@ from typing import Literal, TextIO
 
 import structlog
 from structlog.typing import EventDict, Processor, WrappedLogger
-{%- if cookiecutter.telemetry == 'yes' %}
 
-from {{ cookiecutter.package_name }}.telemetry import add_trace_context
-{%- endif %}
+from {{ cookiecutter.package_name }} import components
 
 LogFormat = Literal["json", "console"]
 
@@ -60,9 +58,6 @@ SHARED_PROCESSORS: list[Processor] = [
     structlog.stdlib.add_logger_name,
     structlog.processors.TimeStamper(fmt="iso", utc=True),
     _ensure_request_id,
-{%- if cookiecutter.telemetry == 'yes' %}
-    add_trace_context,  # trace_id and span_id, inside a span
-{%- endif %}
 ]
 
 
@@ -82,13 +77,17 @@ def configure_logging(
     """Send every log line to one stream (stdout by default). Safe to call again."""
     stream = stream or sys.stdout
     renderers = _renderers(fmt, stream)
+    # Every line's fields: the shared ones, then the components' (trace ids, for instance).
+    shared = [*SHARED_PROCESSORS]
+    for component in components.providing("log_processors"):
+        shared += component.log_processors()
 
     # The standard library's records. StreamHandler flushes after every record, so
     # nothing waits in a buffer when the process dies, even when stdout is a pipe.
     handler = logging.StreamHandler(stream)
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
-            foreign_pre_chain=[*SHARED_PROCESSORS, _tidy_stdlib_message],
+            foreign_pre_chain=[*shared, _tidy_stdlib_message],
             processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *renderers],
         )
     )
@@ -103,7 +102,7 @@ def configure_logging(
 
     # The service's own events.
     structlog.configure(
-        processors=[*SHARED_PROCESSORS, *renderers],
+        processors=[*shared, *renderers],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelNamesMapping()[level]),
         logger_factory=_NamedWriteLoggerFactory(stream),
         # Looked up on every call (as cheap as caching, measured): loggers made at

@@ -1,28 +1,22 @@
 """Backing services are attached resources (factor IV): opened from settings, checked, closed.
 
-The web process (app.py's lifespan), `check` and `shell` all attach them here, so
-every process type talks to the same services in the same way.
+The web process (app.py's lifespan), `check` and `shell` all attach them here, so every
+process type talks to the same services in the same way. Each component (components/)
+opens its own clients; this module only gathers them.
 """
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import structlog
-{% if cookiecutter.worker == 'celery' %}from celery import Celery
-{% endif %}{% if cookiecutter.cache == 'redis' %}from redis.asyncio import Redis
-{% endif %}{% if cookiecutter.database == 'postgres' %}from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-{% endif %}
-{% if cookiecutter.cache == 'redis' %}from {{ cookiecutter.package_name }}.cache import open_client
-{% endif %}{% if cookiecutter.database == 'postgres' %}from {{ cookiecutter.package_name }}.db import open_engine, ping, sessionmaker
-{% endif %}from {{ cookiecutter.package_name }}.settings import Settings
-{% if cookiecutter.worker == 'celery' %}from {{ cookiecutter.package_name }}.worker import (
-    broker_answers,
-    open_celery,
-    result_backend_answers,
-)
-{% endif %}
+from starlette.applications import Starlette
+
+from {{ cookiecutter.package_name }} import components
+from {{ cookiecutter.package_name }}.settings import Settings
+
 # Answers (returns) when its service is reachable, raises when it is not.
 Check = Callable[[], Awaitable[object]]
 
@@ -31,16 +25,20 @@ log = structlog.get_logger(__name__)
 
 @dataclass
 class Resources:
-    """Clients of the backing services this process attached, and how to reach each one."""
+    """The settings, the clients this process attached (one per type), and their checks."""
 
+    settings: Settings
     readiness_checks: dict[str, Check] = field(default_factory=dict)
-{% if cookiecutter.database == 'postgres' %}    # PostgreSQL (db.py): a session per request.
-    sessions: async_sessionmaker[AsyncSession] = field(init=False)
-{% endif %}{% if cookiecutter.cache == 'redis' %}    # Redis (cache.py): one client, shared by every request.
-    redis: Redis = field(init=False)
-{% endif %}{% if cookiecutter.worker == 'celery' %}    # Celery (worker.py): sends jobs to the broker, reads their state.
-    celery: Celery = field(init=False)
-{% endif %}
+    clients: dict[type, Any] = field(default_factory=dict)
+
+    def provide(self, client: object) -> None:
+        """Register a client; `get(type(client))` returns it."""
+        self.clients[type(client)] = client
+
+    def get[T](self, kind: type[T]) -> T:
+        """The attached client of this type."""
+        return self.clients[kind]
+
 
 @asynccontextmanager
 async def open_resources(settings: Settings) -> AsyncIterator[Resources]:
@@ -49,23 +47,22 @@ async def open_resources(settings: Settings) -> AsyncIterator[Resources]:
     Attaching never waits for a service to answer, so the process starts and stays
     live while one is down: readiness reports it until it is back.
     """
-    resources = Resources()
-    async with AsyncExitStack() as stack:
-        # Runs last: the stack closes in reverse order of registration.
-        stack.callback(log.info, "backing services detached")
-        # Each backing service: create its client, register its readiness check, and
-        # push its close onto the stack.
-{% if cookiecutter.database == 'postgres' %}        engine = await stack.enter_async_context(open_engine(settings))
-        resources.sessions = sessionmaker(engine)
-        resources.readiness_checks["database"] = lambda: ping(engine)
-{% endif %}{% if cookiecutter.cache == 'redis' %}        resources.redis = await stack.enter_async_context(open_client(settings))
-        resources.readiness_checks["redis"] = resources.redis.ping
-{% endif %}{% if cookiecutter.worker == 'celery' %}        celery = resources.celery = stack.enter_context(open_celery(settings))
-        timeout = settings.readiness_timeout_seconds
-        resources.readiness_checks["broker"] = lambda: broker_answers(celery, timeout)
-        resources.readiness_checks["result_backend"] = lambda: result_backend_answers(celery)
-{% endif %}        log.info("backing services attached", services=sorted(resources.readiness_checks))
-        yield resources
+    resources = Resources(settings)
+    try:
+        async with AsyncExitStack() as stack:
+            for component in components.providing("attach"):
+                await component.attach(settings, resources, stack)
+            if resources.readiness_checks:
+                log.info("backing services attached", services=sorted(resources.readiness_checks))
+            yield resources
+    finally:
+        if resources.readiness_checks:
+            log.info("backing services detached")
+
+
+def attached(app: Starlette) -> Resources:
+    """What the web app's lifespan attached: the one way code reaches clients and settings."""
+    return app.state.resources
 
 
 async def probe(checks: Mapping[str, Check], limit_seconds: float) -> dict[str, str | None]:

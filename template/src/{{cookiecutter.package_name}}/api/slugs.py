@@ -11,16 +11,14 @@ from typing import Annotated
 from fastapi import APIRouter
 from pydantic import AfterValidator, BaseModel, Field
 
-{% if cookiecutter.auth == 'jwt' %}from {{ cookiecutter.package_name }}.auth import requires
-{% endif %}from {{ cookiecutter.package_name }}.errors import ERROR_RESPONSES
+from {{ cookiecutter.package_name }}.api import API_RESPONSES
+from {{ cookiecutter.package_name }}.auth import requires
 
 MAX_TEXT_LENGTH = 200
 
-router = APIRouter(prefix="/v1/slugs", tags=["slugs"], responses=ERROR_RESPONSES)
-{%- if cookiecutter.auth == 'jwt' %}
+router = APIRouter(prefix="/v1/slugs", tags=["slugs"], responses=API_RESPONSES)
 # The scope the caller's token needs (auth.py): making a slug is a write, like any POST.
 WRITE = requires("slugs:write")
-{%- endif %}
 
 
 def slugify(text: str) -> str:
@@ -47,6 +45,6 @@ class Slug(BaseModel):
     slug: str = Field(examples=["hello-world"])
 
 
-@router.post("", summary="Make a URL-safe slug from a text"{% if cookiecutter.auth == 'jwt' %}, dependencies=[WRITE]{% endif %})
+@router.post("", summary="Make a URL-safe slug from a text", dependencies=[WRITE])
 async def create_slug(request: SlugRequest) -> Slug:
     return Slug(slug=slugify(request.text))
