@@ -1,49 +1,53 @@
-"""Fixtures shared by the service's tests: the app in-process, and the real server as a process."""
+"""Fixtures shared by the service's tests: the run's environment, the app in-process, and
+one whole lifetime of the real server as a process.
+
+What the tests share besides fixtures (processes, free ports, waiting) is in support/;
+each option of the service may bring a module there, loaded here as a plugin.
+"""
 
 import io
 import json
 import logging
-import os
-import signal
 import socket
-import subprocess
-import sys
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx2
 import pytest
 import structlog
+import support
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from support import PACKAGE as PACKAGE
+from support import PROJECT_ROOT as PROJECT_ROOT
+from support import ServiceProcess, credentials
 
 from {{ cookiecutter.package_name }}.app import create_app
 from {{ cookiecutter.package_name }}.logs import configure_logging
 from {{ cookiecutter.package_name }}.settings import Settings
-{% if cookiecutter.database == 'postgres' or cookiecutter.cache == 'redis' or cookiecutter.worker == 'celery' %}{% if cookiecutter.auth == 'jwt' %}
-# A real identity provider that every Settings() trusts (tests/identity_provider.py),
-# and fixtures for the real backing services (tests/backing_services.py).
-pytest_plugins = ["identity_provider", "backing_services"]
-{% else %}
-# Fixtures for the real backing services: tests/backing_services.py.
-pytest_plugins = ["backing_services"]
-{% endif %}{% elif cookiecutter.auth == 'jwt' %}
-# A real identity provider that every Settings() trusts: tests/identity_provider.py.
-pytest_plugins = ["identity_provider"]
-{% endif %}
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-PACKAGE = "{{ cookiecutter.package_name }}"
+
+# Each option's support module (tests/support/*.py), found rather than listed.
+pytest_plugins = support.options()
 # Settings the tests pin, whatever the developer's shell says.
 PINNED_ENV = {"LOG_LEVEL": "INFO", "LOG_FORMAT": "json"}
 
 
+@pytest.fixture(scope="session", autouse=True)
+def environment() -> Iterator[dict[str, str]]:
+    """The variables of the whole session: the pinned ones and every option's (`attach()`).
+
+    Every Settings() of the tests and every process they start reads them.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in PINNED_ENV.items():
+            patch.setenv(name, value)
+        with support.attached_environment() as attached:
+            yield PINNED_ENV | attached
+
+
 @pytest.fixture
-def settings(monkeypatch: pytest.MonkeyPatch) -> Settings:
-    for name, value in PINNED_ENV.items():
-        monkeypatch.setenv(name, value)
+def settings() -> Settings:
     return Settings()
 
 
@@ -54,15 +58,8 @@ def app(settings: Settings) -> FastAPI:
 
 @pytest.fixture
 def client(app: FastAPI) -> Iterator[TestClient]:
-{%- if cookiecutter.auth == 'jwt' %}
-    # Imported here, not above: pytest must load the plugin before anything imports it.
-    from identity_provider import authorization
-
-    # A token with every scope: the API's tests are about the API; test_auth.py about tokens.
-    with TestClient(app, headers=authorization()) as client:
-{%- else %}
-    with TestClient(app) as client:
-{%- endif %}
+    """A client of the app that gets in: with a token of every scope if it checks tokens."""
+    with TestClient(app, headers=credentials()) as client:
         yield client
 
 
@@ -96,96 +93,6 @@ def captured_logs() -> CapturedLogs:
     return logs
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def unused_port() -> int:
-    return free_port()
-
-
-class ServerProcess:
-    """`python -m <package> web` as a real process, with its stdout and stderr collected."""
-
-    def __init__(self, env: dict[str, str]) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", PACKAGE, "web"],
-            env={**os.environ, **PINNED_ENV, **env, "PORT": str(self.port)},
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        self.stdout: list[str] = []
-        self.stderr: list[str] = []
-        self._readers = [
-            threading.Thread(target=self._collect, args=(stream, lines), daemon=True)
-            for stream, lines in (
-                (self.process.stdout, self.stdout),
-                (self.process.stderr, self.stderr),
-            )
-        ]
-        for reader in self._readers:
-            reader.start()
-
-    @staticmethod
-    def _collect(stream, lines: list[str]) -> None:
-        for line in stream:
-            lines.append(line.rstrip("\n"))
-
-    def output(self) -> str:
-        return "\n".join(["stdout:", *self.stdout, "stderr:", *self.stderr])
-
-    def wait_until_serving(self, timeout: float = 15) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, f"the server exited early\n{self.output()}"
-            try:
-                if httpx2.get(f"{self.url}/livez", timeout=1).status_code == 200:
-                    return
-            except httpx2.TransportError:
-                time.sleep(0.02)
-        pytest.fail(f"the server did not answer /livez within {timeout} s\n{self.output()}")
-
-    def wait_for_log(self, message: str, timeout: float = 10) -> dict:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for line in list(self.stdout):
-                record = json.loads(line)
-                if record["message"] == message:
-                    return record
-            time.sleep(0.02)
-        pytest.fail(f"no log line {message!r} within {timeout} s\n{self.output()}")
-
-    def send_sigterm(self) -> None:
-        self.sigterm_sent_at = time.monotonic()
-        self.process.send_signal(signal.SIGTERM)
-
-    def wait_for_exit(self, timeout: float) -> float:
-        """Wait for the process to end; return the seconds since SIGTERM."""
-        self.process.wait(timeout)
-        elapsed = time.monotonic() - self.sigterm_sent_at
-        for reader in self._readers:
-            reader.join(timeout=5)  # the last lines may still be in the pipe
-        return elapsed
-
-    def records(self) -> list[dict]:
-        return [json.loads(line) for line in self.stdout]
-
-    def close(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
-        for reader in self._readers:
-            reader.join(timeout=5)
-        for pipe in (self.process.stdout, self.process.stderr):
-            pipe.close()
-
-
 # --- one whole lifetime of the real server, shared by test_logs.py and test_shutdown.py ---
 
 IN_FLIGHT_BODY = b'{"text": "Drain me, gently"}'
@@ -199,23 +106,17 @@ def start_request_in_flight(port: int, request_id: str) -> socket.socket:
     `Expect: 100-continue` makes the server answer "100 Continue" when the endpoint
     starts reading the body, so the caller knows the request is being served.
     """
-{% if cookiecutter.auth == 'jwt' %}    from identity_provider import authorization  # a plugin: see the client fixture
-
-{% endif %}    connection = socket.create_connection(("127.0.0.1", port), timeout=10)
-    connection.sendall(
-        b"POST /v1/slugs HTTP/1.1\r\n"
-        b"Host: service\r\n"
-        b"Content-Type: application/json\r\n"
-        b"Content-Length: %d\r\n"
-        b"Expect: 100-continue\r\n"
-{%- if cookiecutter.auth == 'jwt' %}
-        b"Authorization: %s\r\n"
-        b"X-Request-ID: %s\r\n\r\n"
-        % (len(IN_FLIGHT_BODY), authorization()["Authorization"].encode(), request_id.encode())
-{%- else %}
-        b"X-Request-ID: %s\r\n\r\n" % (len(IN_FLIGHT_BODY), request_id.encode())
-{%- endif %}
-    )
+    headers = {
+        "Host": "service",
+        "Content-Type": "application/json",
+        "Content-Length": str(len(IN_FLIGHT_BODY)),
+        "Expect": "100-continue",
+        "X-Request-ID": request_id,
+        **credentials(),
+    }
+    head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+    connection = socket.create_connection(("127.0.0.1", port), timeout=10)
+    connection.sendall(f"POST /v1/slugs HTTP/1.1\r\n{head}\r\n".encode("latin-1"))
     interim = connection.recv(1024)
     assert interim.startswith(b"HTTP/1.1 100 Continue"), interim
     return connection
@@ -233,7 +134,7 @@ def read_response(connection: socket.socket) -> tuple[int, dict[str, str], bytes
 
 @dataclass
 class Lifetime:
-    server: ServerProcess
+    server: ServiceProcess
     drain_timeout_seconds: int
     new_connection_refused: bool
     in_flight_status: int
@@ -251,14 +152,14 @@ def lifetime() -> Iterator[Lifetime]:
     the drain timeout. Run once per session: starting the real process is the slow part.
     """
     drain_timeout_seconds = 2
-    server = ServerProcess({"SHUTDOWN_TIMEOUT_SECONDS": str(drain_timeout_seconds)})
-    try:
+    with ServiceProcess("web", {"SHUTDOWN_TIMEOUT_SECONDS": str(drain_timeout_seconds)}) as server:
         server.wait_until_serving()
         httpx2.get(f"{server.url}/livez", headers={"X-Request-ID": "from-the-client"})
         finishing = start_request_in_flight(server.port, "in-flight-1")
         outlasting = start_request_in_flight(server.port, "outlasts-the-drain")
-        server.send_sigterm()
-        server.wait_for_log(WAITING_FOR_CONNECTIONS)
+        sigterm_at = time.monotonic()
+        server.terminate()
+        server.wait_for_log(lambda r: r["message"] == WAITING_FOR_CONNECTIONS, "drain log line")
         try:
             socket.create_connection(("127.0.0.1", server.port), timeout=2).close()
             refused = False
@@ -267,8 +168,7 @@ def lifetime() -> Iterator[Lifetime]:
         finishing.sendall(IN_FLIGHT_BODY)
         status, headers, body = read_response(finishing)
         finishing.close()
-        exit_seconds = server.wait_for_exit(timeout=drain_timeout_seconds + 15)
+        server.wait(timeout=drain_timeout_seconds + 15)
+        exit_seconds = time.monotonic() - sigterm_at
         outlasting.close()
         yield Lifetime(server, drain_timeout_seconds, refused, status, headers, body, exit_seconds)
-    finally:
-        server.close()

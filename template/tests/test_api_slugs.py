@@ -2,9 +2,7 @@
 
 import pytest
 from fastapi.testclient import TestClient
-{%- if cookiecutter.auth == 'jwt' %}
-from identity_provider import authorization
-{%- endif %}
+from support import credentials
 
 from {{ cookiecutter.package_name }}.app import create_app
 
@@ -46,7 +44,7 @@ def test_bad_input_is_a_422_saying_what_is_wrong(client, body, message):
 
 def test_any_process_gives_the_same_answer(settings, client):
     """No state between requests: a second, separate app answers exactly like the first."""
-    with TestClient(create_app(settings){% if cookiecutter.auth == 'jwt' %}, headers=authorization(){% endif %}) as other:
+    with TestClient(create_app(settings), headers=credentials()) as other:
         for text in ["one", "Two words", "one"]:
             assert (
                 client.post("/v1/slugs", json={"text": text}).json()

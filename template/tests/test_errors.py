@@ -1,13 +1,13 @@
 """Errors are JSON bodies carrying the request id; an unhandled one is logged with its traceback."""
 
 import threading
-import time
 
 import httpx2
 import pytest
 import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from support import eventually, free_port
 
 
 @pytest.fixture
@@ -65,21 +65,18 @@ def test_an_unhandled_exception_is_a_json_500_with_the_request_id(failing_app):
 
 
 def test_an_unhandled_exception_is_logged_once_as_json_with_its_traceback(
-    failing_app, captured_logs, unused_port
+    failing_app, captured_logs
 ):
     # The real server, in a thread of this process, logging through the service's setup.
+    port = free_port()
     server = uvicorn.Server(
-        uvicorn.Config(failing_app, host="127.0.0.1", port=unused_port, log_config=None)
+        uvicorn.Config(failing_app, host="127.0.0.1", port=port, log_config=None)
     )
     thread = threading.Thread(target=server.run)
     thread.start()
     try:
-        deadline = time.monotonic() + 10
-        while not server.started and time.monotonic() < deadline:
-            time.sleep(0.01)
-        response = httpx2.get(
-            f"http://127.0.0.1:{unused_port}/fail", headers={"X-Request-ID": "fail-2"}
-        )
+        eventually(lambda: server.started or None, "start of the server", timeout=10)
+        response = httpx2.get(f"http://127.0.0.1:{port}/fail", headers={"X-Request-ID": "fail-2"})
     finally:
         server.should_exit = True
         thread.join(10)

@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from {{ cookiecutter.package_name }}.app import create_app
+from {{ cookiecutter.package_name }}.resources import attached
 from {{ cookiecutter.package_name }}.settings import Settings
 
 
@@ -52,7 +53,7 @@ def test_livez_answers(client):
 
 
 def test_readyz_is_ok_when_every_backing_service_answers(client, listener):
-    client.app.state.resources.readiness_checks["example"] = tcp_check(listener.port)
+    attached(client.app).readiness_checks["example"] = tcp_check(listener.port)
     response = client.get("/readyz")
     assert response.status_code == 200
     body = response.json()
@@ -62,7 +63,7 @@ def test_readyz_is_ok_when_every_backing_service_answers(client, listener):
 def test_readyz_names_what_is_down_while_livez_stays_up_and_recovers(
     client, listener, captured_logs
 ):
-    checks = client.app.state.resources.readiness_checks
+    checks = attached(client.app).readiness_checks
     checks["example"] = tcp_check(listener.port)
     checks["other"] = tcp_check(listener.port)
 
@@ -90,7 +91,7 @@ def test_a_check_that_hangs_is_down_after_the_readiness_timeout(monkeypatch, cap
         await asyncio.Event().wait()
 
     with TestClient(create_app(Settings())) as client:
-        client.app.state.resources.readiness_checks["stuck"] = hangs
+        attached(client.app).readiness_checks["stuck"] = hangs
         response = client.get("/readyz")
 
     assert response.status_code == 503
