@@ -4,12 +4,11 @@ import asyncio
 import io
 import json
 import re
-import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import pytest
-from conftest import PACKAGE, PROJECT_ROOT
+from support import PACKAGE, PROJECT_ROOT, free_port
 
 from {{ cookiecutter.package_name }} import cli, resources
 from {{ cookiecutter.package_name }}.app import create_app, openapi_document
@@ -29,9 +28,7 @@ def test_check_passes_when_config_and_backing_services_are_fine(settings, capsys
 
 
 def test_check_fails_naming_a_backing_service_that_does_not_answer(settings, monkeypatch, capsys):
-    with socket.socket() as unused:  # a port nobody listens on: a service that is down
-        unused.bind(("127.0.0.1", 0))
-        port = unused.getsockname()[1]
+    port = free_port()  # nobody listens there: a service that is down
 
     async def connect() -> None:
         await asyncio.open_connection("127.0.0.1", port)
