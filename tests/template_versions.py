@@ -1,16 +1,19 @@
 """Template versions made from this repository's own history, for the update tests.
 
-A release is the commit that added its `## X.Y.Z` heading to CHANGELOG.md (see
-docs/updating.md). Tags are never read from anywhere: the tests clone the repository
-to a temporary folder, drop whatever tags came along, and tag each release there.
-Uncommitted work in the repository becomes one more commit on top, so the tests
-exercise what a developer is about to commit, as the other tiers do.
+A release is the commit that added its `## X.Y.Z - YYYY-MM-DD` heading to CHANGELOG.md
+(see docs/updating.md). Tags are never read from anywhere: the tests clone the repository
+to a temporary folder, drop whatever tags came along, and tag the releases there with
+the release command README.md gives. Uncommitted work in the repository becomes one more
+commit on top, so the tests exercise what a developer is about to commit, as the other
+tiers do.
 """
 
+import datetime
 import os
 import re
 import shutil
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,6 +101,13 @@ class TemplateClone:
 
 
 def clone_template(dst: Path, src: Path = TEMPLATE_ROOT) -> TemplateClone:
+    """A clone of `src` plus its uncommitted work, tagged by README.md's release command."""
+    clone_untagged(dst, src)
+    run_release_command(dst)
+    return TemplateClone(dst, releases_in(dst))
+
+
+def clone_untagged(dst: Path, src: Path = TEMPLATE_ROOT) -> Path:
     if git("rev-parse", "--is-shallow-repository", cwd=src).strip() == "true":
         raise RuntimeError(
             f"{src} is a shallow clone, but its releases are found in its history: "
@@ -107,10 +117,82 @@ def clone_template(dst: Path, src: Path = TEMPLATE_ROOT) -> TemplateClone:
     for tag in git("tag", "--list", cwd=dst).split():
         git("tag", "--delete", tag, cwd=dst)
     commit_working_tree(src, dst)
-    releases = releases_in(dst)
-    for release in releases:
-        git("tag", release.version, release.commit, cwd=dst)
-    return TemplateClone(dst, releases)
+    return dst
+
+
+def release_command(readme: Path = TEMPLATE_ROOT / "README.md") -> str:
+    """The command README.md's Releasing section gives: the line after its marker's fence."""
+    lines = readme.read_text().split("<!-- release-command -->", 1)[1].strip().splitlines()
+    assert lines[0].startswith("```"), "the release command is not in a fenced block"
+    return lines[1]
+
+
+def run_release_command(repo: Path) -> subprocess.CompletedProcess:
+    """README.md's release command, as a maintainer types it in `repo`."""
+    result = subprocess.run(
+        release_command(repo / "README.md"),
+        shell=True,  # a command line from the README, as .ci/run runs the test command
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"the release command failed in {repo}:\n{result.stderr}")
+    return result
+
+
+@dataclass(frozen=True)
+class Publication:
+    """The template as published: a bare repository (what `gh:OWNER/REPO` stands for),
+    and a maintainer's clone of it, where releases are cut and tagged."""
+
+    bare: Path
+    maintainer: Path
+
+    @property
+    def url(self) -> str:
+        return self.bare.as_uri()
+
+    @property
+    def releases(self) -> list[Release]:
+        return releases_in(self.maintainer)
+
+    def release(self) -> subprocess.CompletedProcess:
+        """README.md's release command in the maintainer's clone, then its tags pushed."""
+        released = run_release_command(self.maintainer)
+        git("push", "--quiet", "origin", "--tags", cwd=self.maintainer)
+        return released
+
+    def cut_release(self, change: Callable[[Path], None] | None = None) -> str:
+        """Commit `change` with a CHANGELOG.md heading for the next version, push, release."""
+        newest = Version(self.releases[-1].version)
+        version = f"{newest.major}.{newest.minor}.{newest.micro + 1}"
+        if change:
+            change(self.maintainer)
+        changelog = self.maintainer / CHANGELOG
+        text = changelog.read_text()
+        first = text.index("\n## ") + 1
+        heading = f"## {version} - {datetime.date.today().isoformat()}\n\nPublished by a test.\n\n"
+        changelog.write_text(text[:first] + heading + text[first:])
+        git("add", "--all", cwd=self.maintainer)
+        git("commit", "--quiet", "--message", f"Release {version}", cwd=self.maintainer)
+        git("push", "--quiet", "origin", "HEAD", cwd=self.maintainer)
+        self.release()
+        return version
+
+
+def publish(dst: Path, src: Path = TEMPLATE_ROOT) -> Publication:
+    """This repository with its uncommitted work, published untagged, then released."""
+    dst.mkdir(parents=True, exist_ok=True)
+    staging = clone_untagged(dst / "staging", src)
+    bare = dst / "published.git"
+    git("clone", "--quiet", "--bare", str(staging), str(bare), cwd=dst)
+    maintainer = dst / "maintainer"
+    git("clone", "--quiet", bare.as_uri(), str(maintainer), cwd=dst)
+    publication = Publication(bare, maintainer)
+    publication.release()
+    return publication
 
 
 def commit_working_tree(src: Path, clone: Path) -> None:
