@@ -12,7 +12,7 @@ from allpairspy import AllPairs
 # Choice questions and their choices, in copier.yml order. tests/test_questions.py
 # checks this against copier.yml and cookiecutter.json.
 CHOICES: dict[str, list[str]] = {
-    "python_version": ["3.13", "3.12"],
+    "python_version": ["3.14", "3.15", "3.13"],
     "license": ["MIT", "Apache-2.0", "Proprietary"],
     "database": ["postgres", "none"],
     "cache": ["redis", "none"],
