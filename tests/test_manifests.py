@@ -190,10 +190,24 @@ def test_hpa_owns_the_web_replica_count(project, manifests):
 
 def test_disruption_budget_lets_drains_progress(project, manifests):
     deployment, _, _ = web_parts(project, manifests)
-    (pdb,) = manifests.of_kind("PodDisruptionBudget")
+    pdb = manifests.one("PodDisruptionBudget", f"{project.slug}-web")
     (hpa,) = manifests.of_kind("HorizontalPodAutoscaler")
     assert selects(pdb["spec"]["selector"], deployment["spec"]["template"]["metadata"]["labels"])
     assert 1 <= pdb["spec"]["minAvailable"] < hpa["spec"]["minReplicas"]
+
+
+def test_every_deployment_has_a_disruption_budget(project, manifests):
+    budgets = manifests.of_kind("PodDisruptionBudget")
+    for component, (workload, template) in manifests.app_workloads(project.slug).items():
+        if workload["kind"] != "Deployment":
+            continue
+        labels = template["metadata"]["labels"]
+        (pdb,) = [pdb for pdb in budgets if selects(pdb["spec"]["selector"], labels)]
+        assert pdb["spec"].get("unhealthyPodEvictionPolicy") == "AlwaysAllow", component
+    if project.has_celery:
+        # One worker at a time: a drain never stops every worker at once, and never stalls.
+        pdb = manifests.one("PodDisruptionBudget", f"{project.slug}-worker")
+        assert pdb["spec"]["maxUnavailable"] == 1
 
 
 def test_web_pods_spread_over_zones_and_nodes(project, manifests):
@@ -223,18 +237,19 @@ def test_network_policies_cover_every_pod(project, manifests):
         assert any(selects(p["spec"]["podSelector"], labels) for p in policies), (
             f"{workload['kind']}/{workload['metadata']['name']} accepts any connection"
         )
-    # Only the web pods' HTTP port is opened to other pods.
-    (web_policy,) = [
-        policy
+    # Only the web pods' HTTP port is opened to other pods, and the worker's metrics port
+    # when it serves one.
+    opened = {
+        policy["spec"]["podSelector"]["matchLabels"]["app.kubernetes.io/component"]: [
+            port["port"] for rule in policy["spec"]["ingress"] for port in rule["ports"]
+        ]
         for policy in policies
         if policy["spec"].get("ingress")
         and policy["spec"]["podSelector"]["matchLabels"].get("app.kubernetes.io/name")
         == project.slug
-    ]
-    selector = web_policy["spec"]["podSelector"]["matchLabels"]
-    assert selector["app.kubernetes.io/component"] == "web"
-    ports = [port["port"] for rule in web_policy["spec"]["ingress"] for port in rule["ports"]]
-    assert ports == ["http"]
+    }
+    serves_worker_metrics = project.has_celery and project.recorded["telemetry"] == "yes"
+    assert opened == {"web": ["http"]} | ({"worker": ["metrics"]} if serves_worker_metrics else {})
 
 
 def test_service_pods_use_their_own_account_without_a_token(project, manifests):
@@ -298,6 +313,26 @@ def test_worker_deployment_exists_exactly_when_there_is_a_worker(project, manife
     # Warm shutdown: running tasks get longer than web requests do to finish.
     web_grace = web_parts(project, manifests)[1]["terminationGracePeriodSeconds"]
     assert pod["terminationGracePeriodSeconds"] >= web_grace
+
+
+def test_worker_liveness_reads_its_heartbeat_and_its_metrics_port_is_declared(project, manifests):
+    if not project.has_celery:
+        return  # no worker: test_worker_deployment_exists_exactly_when_there_is_a_worker
+    worker = manifests.one("Deployment", f"{project.slug}-worker")
+    (container,) = worker["spec"]["template"]["spec"]["containers"]
+    heartbeat_check = ["python", "-m", f"{project.package}.worker_heartbeat"]
+    for probe in ("startupProbe", "livenessProbe"):
+        assert container[probe]["exec"]["command"] == heartbeat_check, probe
+    # The heartbeat goes stale after 60 s (worker_heartbeat.py): never restart sooner.
+    liveness = container["livenessProbe"]
+    assert liveness["periodSeconds"] * liveness["failureThreshold"] >= 60
+    ports = {port["name"]: port["containerPort"] for port in container.get("ports", [])}
+    env = {variable["name"]: variable["value"] for variable in container.get("env", [])}
+    if project.recorded["telemetry"] == "yes":
+        assert ports == {"metrics": int(env["WORKER_METRICS_PORT"])}
+    else:
+        assert ports == {}
+        assert "WORKER_METRICS_PORT" not in env
 
 
 # --- secrets and images --------------------------------------------------------------------------
@@ -391,7 +426,8 @@ def _code_only(doc: dict, slug: str) -> dict:
         doc["spec"].pop("minReplicas")
         doc["spec"].pop("maxReplicas")
     if kind == "PodDisruptionBudget":
-        doc["spec"].pop("minAvailable")
+        doc["spec"].pop("minAvailable", None)
+        doc["spec"].pop("maxUnavailable", None)
     templates = []
     if kind in ("Deployment", "StatefulSet"):
         doc["spec"].pop("replicas", None)
