@@ -262,7 +262,12 @@ def test_ci_configuration_matches_its_schema(project):
     github, gitlab = root / ".github", root / ".gitlab-ci.yml"
     if ci == "github":
         assert not gitlab.exists()
-        check_jsonschema(project, "vendor.github-workflows", ".github/workflows/ci.yml")
+        check_jsonschema(
+            project,
+            "vendor.github-workflows",
+            ".github/workflows/ci.yml",
+            ".github/workflows/template-update.yml",
+        )
         check_jsonschema(project, "vendor.dependabot", ".github/dependabot.yml")
     elif ci == "gitlab":
         assert not github.exists()
@@ -274,6 +279,31 @@ def test_ci_configuration_matches_its_schema(project):
         assert not (root / "renovate.json").exists()
     else:
         check_jsonschema(project, "vendor.renovate", "renovate.json")
+
+
+def test_the_template_update_workflow_passes_actionlint_and_zizmor(projects):
+    """The workflow that opens template-update pull requests: pinned, least privilege."""
+    if shutil.which("shellcheck") is None:
+        pytest.skip("shellcheck is not installed (.ci/install-container-engine installs it)")
+    root = projects(DEFAULT_NAME).root
+    workflow = ".github/workflows/template-update.yml"
+    run_tool([tool("actionlint"), "-shellcheck", shutil.which("shellcheck"), workflow], root)
+    run_tool([tool("zizmor"), "--offline", "--no-progress", workflow], root)
+
+
+def test_the_template_update_job_passes_shellcheck(projects, tmp_path):
+    """GitLab's scheduled job: its shell lines as one POSIX script, as the runner runs them."""
+    if shutil.which("shellcheck") is None:
+        pytest.skip("shellcheck is not installed (.ci/install-container-engine installs it)")
+    gitlab = next(
+        name for name, answers in RENDER_VARIANTS.items() if answers.get("ci") == "gitlab"
+    )
+    job = yaml.safe_load((projects(gitlab).root / ".gitlab-ci.yml").read_text())
+    job = job["template-update"]
+    assert job["rules"] == [{"if": '$CI_PIPELINE_SOURCE == "schedule" && $TEMPLATE_UPDATE_TOKEN'}]
+    script = tmp_path / "template-update.sh"
+    script.write_text("\n".join(["#!/bin/sh", "set -e", *job["before_script"], *job["script"]]))
+    run_tool([shutil.which("shellcheck"), "--shell=sh", str(script)], tmp_path)
 
 
 def test_ci_tests_against_the_backing_services_the_variant_uses(project):
