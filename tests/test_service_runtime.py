@@ -1,8 +1,8 @@
 """The generated service's code survives unusual answers, under both engines.
 
-Free text (project name, description, author) lands in Python, TOML, JSON and
-Markdown; names can be 40 characters long. Each must stay valid, keep its exact
-value, and leave the generated code clean for the project's own ruff settings.
+Free text (project name, description, author) lands in TOML, JSON and Markdown, in any
+language and at any length; slugs can be 40 characters long. Each must stay valid, keep
+its exact value, and leave the generated code clean for the project's own ruff settings.
 The service's behaviour itself is proven by its own suite (test_generated_suite.py).
 """
 
@@ -31,7 +31,25 @@ LONGEST_NAMES = MINIMAL | {
     "project_slug": "a-service-name-of-the-longest-slug-allow",
     "package_name": "a_service_name_of_the_longest_slug_allow",
 }
-VARIANTS = {"odd-text": ODD_TEXT, "longest-names": LONGEST_NAMES}
+# Slug and package derived from the name (see tests/test_bad_answers.py).
+KOREAN = MINIMAL | {
+    "project_name": "결제 서비스",
+    "description": (
+        "카드 결제와 환불을 처리하고, 정산 내역을 매일 밤 회계 시스템으로 보내며, "
+        "실패한 결제는 다시 시도하는 서비스입니다."
+    ),
+}
+LONG_TEXT = MINIMAL | {
+    "project_name": " ".join(["Payments"] * 15)[:130],
+    "description": "Takes card payments (" + "결제 " * 40 + ") — 🚀 " + "x" * 200,
+    "author_name": "The " + "Very " * 30 + "Long Team Name",
+}
+VARIANTS = {
+    "odd-text": ODD_TEXT,
+    "longest-names": LONGEST_NAMES,
+    "korean": KOREAN,
+    "long-text": LONG_TEXT,
+}
 
 
 def files(root: Path) -> dict[str, bytes]:
@@ -62,6 +80,33 @@ def test_both_engines_render_the_same_bytes(renders, name):
     )
 
 
+@pytest.mark.parametrize(
+    "name",
+    [
+        "odd-text",
+        "korean",
+        pytest.param(
+            "long-text",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="pyproject.toml writes tojson's \\ud83d-style escapes, which TOML refuses",
+            ),
+        ),
+    ],
+)
+def test_free_text_keeps_its_exact_value_in_toml_and_json(renders, name):
+    answers = VARIANTS[name]
+    project = renders.copier(name, answers)
+    package = next((project / "src").iterdir())
+
+    about = json.loads((package / "about.json").read_text(encoding="utf-8"))
+    assert about == {"title": answers["project_name"], "description": answers["description"]}
+
+    metadata = tomllib.loads((project / "pyproject.toml").read_text())["project"]
+    assert metadata["description"] == answers["description"]
+    assert metadata["authors"][0]["name"] == answers.get("author_name", "Your Name")
+
+
 def test_free_text_keeps_its_exact_value_in_python_toml_and_json(renders):
     project = renders.copier("odd-text", ODD_TEXT)
     package = project / "src" / ODD_TEXT["package_name"]
@@ -69,10 +114,6 @@ def test_free_text_keeps_its_exact_value_in_python_toml_and_json(renders):
     constants = string_constants(package / "app.py")
     assert constants["TITLE"] == ODD_TEXT["project_name"]
     assert constants["DESCRIPTION"] == ODD_TEXT["description"]
-    assert (
-        ast.get_docstring(ast.parse((package / "__init__.py").read_text()))
-        == (ODD_TEXT["description"])
-    )
 
     metadata = tomllib.loads((project / "pyproject.toml").read_text())["project"]
     assert metadata["description"] == ODD_TEXT["description"]
@@ -85,7 +126,19 @@ def test_free_text_keeps_its_exact_value_in_python_toml_and_json(renders):
     )
 
 
-@pytest.mark.parametrize("name", list(VARIANTS))
+# app.py still writes the name and description into code lines; it is to read about.json.
+APP_PY_EMBEDS_TEXT = pytest.mark.xfail(
+    strict=True, reason="app.py embeds the name and description (E501) until it reads about.json"
+)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(name, marks=APP_PY_EMBEDS_TEXT) if name in {"korean", "long-text"} else name
+        for name in VARIANTS
+    ],
+)
 def test_generated_code_is_lint_clean_and_formatted(renders, name):
     project = renders.copier(name, VARIANTS[name])
     run([sys.executable, "-m", "ruff", "check", "--no-cache", "."], project)

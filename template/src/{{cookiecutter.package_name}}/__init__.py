@@ -1,1 +1,1 @@
-"""{{ cookiecutter.description | replace('\\', '\\\\') | replace('"', '\\x22') }}"""
+"""The service's package. The name and description its API documents are in about.json."""
