@@ -586,7 +586,7 @@ def rules() -> list[Rule]:
     """Fresh rules (each counts its uses)."""
     return [
         Rule(
-            r"uv run copier copy --trust --defaults(?P<data>(?: -d \w+=\S+)*) --vcs-ref HEAD \. "
+            r"uvx copier copy --trust --defaults(?P<data>(?: -d \w+=\S+)*) --vcs-ref HEAD \. "
             r"\.\./(?P<folder>[\w-]+)",
             generate,
         ),

@@ -159,7 +159,7 @@ def test_the_readme_links_the_site():
 
 
 GENERATE = re.compile(
-    r"uv run copier copy --trust --defaults(?P<data>(?: -d \w+=\S+)*) --vcs-ref HEAD \. "
+    r"uvx copier copy --trust --defaults(?P<data>(?: -d \w+=\S+)*) --vcs-ref HEAD \. "
     r"\.\./(?P<folder>[\w-]+)"
 )
 
@@ -187,7 +187,7 @@ def generated(tmp_path_factory, renders) -> Generated:
     words = shlex.split(first[0])
     destination = tmp_path_factory.mktemp("docs") / first["folder"]
     result = subprocess.run(
-        [sys.executable, "-m", "copier", *words[3:-1], str(destination)],
+        [sys.executable, "-m", "copier", *words[words.index("copier") + 1 : -1], str(destination)],
         cwd=TEMPLATE_ROOT,
         capture_output=True,
         text=True,
