@@ -75,7 +75,7 @@ def test_an_unhandled_exception_is_logged_once_as_json_with_its_traceback(
     thread = threading.Thread(target=server.run)
     thread.start()
     try:
-        eventually(lambda: server.started or None, "start of the server", timeout=10)
+        eventually(lambda: server.started, "start of the server", timeout=10)
         response = httpx2.get(f"http://127.0.0.1:{port}/fail", headers={"X-Request-ID": "fail-2"})
     finally:
         server.should_exit = True

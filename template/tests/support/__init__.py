@@ -4,9 +4,9 @@ Import what you need, `from support import ServiceProcess, eventually, free_port
 
 - `free_port()`: a local TCP port nothing listens on. Connecting to it is refused at
   once (a backing service that is down); a test may also listen on it.
-- `eventually(find, what)`: call `find` until it returns something other than None and
-  return that; fail naming `what` if it never does within the time limit. The one way
-  the tests wait: never a bare `time.sleep` loop.
+- `eventually(find, what)`: call `find` until it returns something true (a record, a
+  span, True) and return that; fail naming `what` if it never does within the time
+  limit. The one way the tests wait: never a `time.sleep` loop of their own.
 - `ServiceProcess("web")`, `ServiceProcess("worker")`, or any other command: `python -m
   <package> <command>` as a real process, run as the platform runs it, with its output
   kept (`records()` reads its JSON log lines) and ways to wait for it, signal it, stop it.
@@ -115,15 +115,15 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def eventually[T](find: Callable[[], T | None], what: str, timeout: float = 30) -> T:
-    """What `find` returns once it is not None; fail if that takes longer than `timeout`.
+def eventually[T](find: Callable[[], T], what: str, timeout: float = 30) -> T:
+    """What `find` returns once it is true; fail if that takes longer than `timeout` seconds.
 
     `find` may raise to stop waiting at once (an assertion that the process still runs).
     """
     deadline = time.monotonic() + timeout
     while True:
         found = find()
-        if found is not None:
+        if found:
             return found
         if time.monotonic() > deadline:
             raise AssertionError(f"no {what} within {timeout} s")
@@ -133,11 +133,12 @@ def eventually[T](find: Callable[[], T | None], what: str, timeout: float = 30) 
 class ServiceProcess:
     """`python -m <package> <command>` as the platform runs it, with its output collected.
 
-    The environment is the test run's (every option's `attach()`) plus `env`; a web
-    process listens on a free port of its own (`url`). The process leads a process group,
-    as PID 1 of a container does: `kill()` ends it and its children at once, as when a
-    node dies or the OOM killer strikes; `terminate()` sends SIGTERM to it alone, as a
-    container runtime does. Use it as a context manager, or `close()` it.
+    The environment is the test run's (every option's `attach()`) plus `env`. A web
+    process listens on a free port of its own (`port`, `url`), unless `env` sets PORT.
+    The process leads a process group, as PID 1 of a container does: `kill()` ends it
+    and its children at once, as when a node dies or the OOM killer strikes;
+    `terminate()` sends SIGTERM to it alone, as a container runtime does. Use it as a
+    context manager, or `close()` it.
     """
 
     def __init__(self, command: str, env: Mapping[str, str] | None = None) -> None:
@@ -184,7 +185,7 @@ class ServiceProcess:
     def _running(self) -> None:
         assert self.process.poll() is None, f"the process exited early\n{self.output()}"
 
-    def _eventually[T](self, find: Callable[[], T | None], what: str, timeout: float) -> T:
+    def _eventually[T](self, find: Callable[[], T], what: str, timeout: float) -> T:
         try:
             return eventually(find, what, timeout)
         except AssertionError as error:
@@ -201,12 +202,12 @@ class ServiceProcess:
     def wait_until_serving(self, timeout: float = 30) -> None:
         """Until `GET /livez` answers 200 (a web process)."""
 
-        def answers() -> bool | None:
+        def answers() -> bool:
             self._running()
             try:
-                return httpx2.get(f"{self.url}/livez", timeout=1).status_code == 200 or None
+                return httpx2.get(f"{self.url}/livez", timeout=1).status_code == 200
             except httpx2.TransportError:
-                return None
+                return False
 
         self._eventually(answers, "answer from /livez", timeout)
 
