@@ -122,6 +122,7 @@ def test_the_release_command_is_idempotent_and_never_moves_a_tag(published):
 def test_the_release_command_refuses_a_shallow_clone_saying_what_to_do(published, tmp_path):
     shallow = tmp_path / "shallow"
     git("clone", "--quiet", "--depth=1", published.url, str(shallow), cwd=tmp_path)
+    tags = git("tag", "--list", cwd=shallow)  # a tag on HEAD comes along
     refused = subprocess.run(
         [sys.executable, "tools/release.py"], cwd=shallow, capture_output=True, text=True
     )
@@ -129,7 +130,7 @@ def test_the_release_command_refuses_a_shallow_clone_saying_what_to_do(published
     assert "shallow clone" in refused.stderr
     assert "git fetch --unshallow" in refused.stderr
     assert "Traceback" not in refused.stderr
-    assert git("tag", "--list", cwd=shallow).split() == []
+    assert git("tag", "--list", cwd=shallow) == tags
 
 
 def test_check_update_and_update_move_a_service_to_the_next_release(published, tmp_path):
@@ -205,7 +206,10 @@ def test_a_conflict_keeps_the_services_lines_and_lists_the_template_change(publi
 def test_a_service_from_an_unreleased_commit_is_told_what_to_do(published, tmp_path):
     """Never a traceback or a silent "up-to-date"; the next release updates it."""
     newest = published.releases[-1].version
-    # HEAD of the published template is past its newest release: what `--vcs-ref HEAD` gives.
+    # Work on main after the newest release (HEAD may be the release itself, as in CI right
+    # after one), and a service made from it: what `--vcs-ref HEAD` gives.
+    git("commit", "--quiet", "--allow-empty", "-m", "Unreleased work", cwd=published.maintainer)
+    git("push", "--quiet", "origin", "HEAD", cwd=published.maintainer)
     service = make_service(published.url, tmp_path / "service", "--vcs-ref=HEAD")
     recorded = recorded_answers(service)["_commit"]
     assert recorded.startswith(f"{newest}-"), recorded
