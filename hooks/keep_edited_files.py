@@ -1,22 +1,19 @@
-"""Keep the service's edits to files an update would delete, and say so.
+"""Give back the service's edits to files an update deleted, and say so.
 
 `copier update` deletes every file the old template version rendered and the new one
 does not: files a release drops, and files an answer change switches off
 (`--data worker=none` drops tasks.py and worker.py). It deletes them even when the team
-changed them. Run by copier.yml's `_migrations` before copier merges, in the service's
-folder, this renders the old and the new version (no tasks) and, for each file about to
-go that differs from its old render, renames it to `<file>.kept` in the index and the
-work tree. copier then deletes nothing of the team's: the `.kept` file is theirs to
-merge into their code or delete. Files the team never changed go as before.
+changed them. Run by copier.yml's `_migrations` once copier has merged, in the service's
+folder: every file the update deleted (it is in the last commit, not in the work tree)
+whose committed content differs from what the old template version rendered is written
+back as `<file>.kept`, and named. Files the team never changed stay deleted. The
+rejected hunks copier may have left for such a file (`<file>.rej`, with
+`--conflict rej`) are removed: the `.kept` file holds all of the team's version.
 
-`keep_edited_files.py OLD_COMMIT NEW_COMMIT NEW_ANSWERS_JSON`, from the template the
-answers file names. Derived files (openapi.json, ...) are left alone: the after-update
-step writes them again from the code.
+Derived files (openapi.json, ...) are left alone: the next step writes them again.
 """
 
-import json
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -26,57 +23,63 @@ import yaml
 ANSWERS_FILE = ".copier-answers.yml"
 SUFFIX = ".kept"
 # Written from the code after every update (`python -m <package> derive`), never merged.
-DERIVED_FILES = {"openapi.json", ".env.example", "docs/settings.md"}
+DERIVED_FILES = {"openapi.json", ".env.example", "docs/settings.md", "uv.lock"}
 
 
-def render(src: str, ref: str, answers: dict, destination: Path) -> set[str]:
-    """Render the template at `ref` with `answers`, no tasks; the relative file paths."""
+def git(root: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=root, capture_output=True, text=True, check=True
+    ).stdout
+
+
+def deleted_by_update(root: Path) -> list[str]:
+    """Files of the last commit that are gone from the work tree."""
+    listed = git(root, "diff", "--name-only", "--diff-filter=D", "-z", "HEAD", "--")
+    return [path for path in listed.split("\0") if path and path not in DERIVED_FILES]
+
+
+def render_old_version(root: Path, destination: Path) -> Path:
+    """What the template rendered for this service before the update (no tasks)."""
+    answers = yaml.safe_load(git(root, "show", f"HEAD:{ANSWERS_FILE}"))
     copier.run_copy(
-        src,
+        answers["_src_path"],
         destination,
-        data=answers,
-        vcs_ref=ref,
+        data={name: value for name, value in answers.items() if not name.startswith("_")},
+        vcs_ref=answers["_commit"],
         defaults=True,
         quiet=True,
         skip_tasks=True,
         overwrite=True,
     )
-    return {
-        path.relative_to(destination).as_posix()
-        for path in destination.rglob("*")
-        if path.is_file() and ".git" not in path.relative_to(destination).parts
-    }
+    return destination
 
 
-def asked(answers: dict) -> dict:
-    """The questions' answers, without copier's own `_` entries."""
-    return {name: value for name, value in answers.items() if not name.startswith("_")}
-
-
-def main(argv: list[str]) -> None:
-    old_ref, new_ref, new_answers = argv[1], argv[2], json.loads(argv[3])
+def main() -> None:
     root = Path.cwd()
-    old_answers = yaml.safe_load((root / ANSWERS_FILE).read_text(encoding="utf-8"))
-    src = old_answers["_src_path"]
+    deleted = deleted_by_update(root)
+    if not deleted:
+        return
+    kept = []
     with tempfile.TemporaryDirectory(prefix="keep-edited-files-") as scratch:
-        old_dir, new_dir = Path(scratch, "old"), Path(scratch, "new")
-        old_files = render(src, old_ref, asked(old_answers), old_dir)
-        new_files = render(src, new_ref, asked(new_answers), new_dir)
-        kept = []
-        for path in sorted(old_files - new_files - DERIVED_FILES - {ANSWERS_FILE}):
-            ours = root / path
-            if ours.is_file() and ours.read_bytes() != (old_dir / path).read_bytes():
-                subprocess.run(["git", "mv", "--force", path, path + SUFFIX], cwd=root, check=True)
-                kept.append(path)
+        old = render_old_version(root, Path(scratch, "old"))
+        for path in deleted:
+            ours = subprocess.run(
+                ["git", "show", f"HEAD:{path}"], cwd=root, capture_output=True, check=True
+            ).stdout
+            rendered = old / path
+            if rendered.is_file() and rendered.read_bytes() == ours:
+                continue
+            (root / path).parent.mkdir(parents=True, exist_ok=True)
+            (root / f"{path}{SUFFIX}").write_bytes(ours)
+            (root / f"{path}.rej").unlink(missing_ok=True)
+            kept.append(path)
     if kept:
         print(
-            "copier update: these files you changed are no longer part of the template "
-            f"(a release or an answer removed them); each was kept as <file>{SUFFIX}: "
-            + ", ".join(kept)
-            + ". Move what you need into your own modules, then delete the "
-            f"{SUFFIX} files."
+            "copier update: the template no longer makes these files, which you had changed; "
+            f"each is kept as <file>{SUFFIX}: " + ", ".join(kept) + ". Move what you need "
+            f"into your own modules, then delete the {SUFFIX} files."
         )
 
 
 if __name__ == "__main__":
-    main(sys.argv)
+    main()

@@ -30,7 +30,15 @@ def generate(template: TemplateClone, ref: str, answers: dict, dst: Path, *, loc
     return dst
 
 
-def update(project: Path, ref: str | VcsRef = "HEAD", data: dict | None = None, *, lock=False):
+def update(
+    project: Path,
+    ref: str | VcsRef = "HEAD",
+    data: dict | None = None,
+    *,
+    lock=False,
+    conflict: str = "inline",
+):
+    """copier update; `conflict` is "inline" (markers, copier's default) or "rej" (.rej files)."""
     with lock_step(lock):
         copier.run_update(
             project,
@@ -38,7 +46,7 @@ def update(project: Path, ref: str | VcsRef = "HEAD", data: dict | None = None, 
             defaults=True,  # keep every recorded answer not given in `data`
             unsafe=True,  # the template's task and migrations
             overwrite=True,
-            conflict="inline",  # copier's default: markers in the file, the conflict in git's index
+            conflict=conflict,
             vcs_ref=ref,
             quiet=True,
         )

@@ -53,7 +53,8 @@ def test_every_release_updates_to_head_as_a_fresh_copy_would_be(template, tmp_pa
         project = generate(template, release.version, DEFAULT, tmp_path / release.version)
         update(project, "HEAD")
         assert conflicts(project) == set(), release.version
-        assert_same_service(project, fresh)
+        # The README is the team's (skip_if_exists): an update leaves the one they have.
+        assert_same_service(project, fresh, ignore=frozenset({"README.md"}))
 
 
 def test_recopy_renders_head_again_keeping_the_answers_and_the_users_own_files(template, tmp_path):
@@ -74,8 +75,10 @@ def test_recopy_renders_head_again_keeping_the_answers_and_the_users_own_files(t
     left_behind = shipped(oldest) - shipped(fresh)
     assert shipped(project) - shipped(fresh) == {"NOTES.md"} | left_behind
     assert (project / "NOTES.md").read_text() == "Our own notes.\n"
-    # It discards changes to the template's own files, the README's heading here: its job.
-    assert different(project, fresh, shipped(fresh)) == []
+    # It discards changes to the template's own files (its job), but the README is the
+    # team's (skip_if_exists), so it keeps the edited heading.
+    assert "\n## Run the ledger\n" in (project / "README.md").read_text()
+    assert different(project, fresh, shipped(fresh) - {"README.md"}) == []
 
 
 def test_update_refuses_a_service_with_uncommitted_changes(template, tmp_path):
@@ -83,3 +86,35 @@ def test_update_refuses_a_service_with_uncommitted_changes(template, tmp_path):
     (project / "README.md").write_text("Work in progress\n")
     with pytest.raises(UserMessageError, match="Destination repository is dirty"):
         update(project, "HEAD")
+
+
+def test_answer_changes_keep_what_the_team_wrote_in_files_they_remove(template, tmp_path):
+    """worker celery -> none, database postgres -> none, auth none -> jwt, on an edited service."""
+    answers = DEFAULT | {"python_version": "3.13", "auth": "none"}
+    project = generate(template, "HEAD", answers, tmp_path / "service", lock=True)
+    package = project / "src" / "my_service"
+    edited = {
+        "src/my_service/tasks.py": "\n# Our retry policy lives here.\n",
+        "src/my_service/api/notes.py": "\n# Notes are archived nightly.\n",
+    }
+    for path, line in edited.items():
+        (project / path).write_text((project / path).read_text() + line)
+    untouched = package / "worker.py"
+    assert untouched.exists()
+    commit(project, "Our notes about tasks and notes")
+
+    update(
+        project,
+        VcsRef.CURRENT,
+        data={"worker": "none", "database": "none", "auth": "jwt"},
+        lock=True,
+        conflict="rej",
+    )
+    assert conflicts(project) == set()
+    for path, line in edited.items():
+        assert not (project / path).exists()
+        assert (project / f"{path}.kept").read_text().endswith(line), path
+    assert not untouched.exists(), "a file the team never changed goes with its option"
+    assert not (project / "src/my_service/worker.py.kept").exists()
+    assert "TokenVerifier" in (package / "auth.py").read_text()
+    uv(project, "lock", "--check")
