@@ -1,4 +1,10 @@
-"""Every error is a JSON body carrying the request id, so a client's report leads to the logs."""
+"""Every error is a JSON body carrying the request id, so a client's report leads to the logs.
+
+ERROR_RESPONSES documents, in one place, the errors any API route can answer with; the
+options add theirs (auth: 401, 403, 503; the rate limiter: 429) through
+api.API_RESPONSES. The server itself refuses some requests before the app sees them
+(server_limits.py: 408, 414, 431), with plain-text bodies.
+"""
 
 from typing import Any
 
@@ -8,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 
 class Problem(BaseModel):
@@ -22,21 +29,53 @@ class ValidationProblem(BaseModel):
 
 # Documents the error bodies in the OpenAPI schema; routers pass it as `responses=`.
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"model": Problem, "description": "The body is not JSON, not UTF-8, or nests too deeply"},
+    413: {"model": Problem, "description": "The body is larger than MAX_REQUEST_BODY_BYTES"},
     422: {"model": ValidationProblem, "description": "The request is malformed"},
     500: {"model": Problem, "description": "The service failed; the logs have the traceback"},
 }
+
+# What FastAPI says when the body cannot be decoded at all; the cause says more.
+_UNPARSABLE_BODY = "There was an error parsing the body"
 
 
 def _request_id(request: Request) -> str | None:
     return request.scope.get("state", {}).get("request_id")
 
 
+def _why_unparsable(error: BaseException | None) -> str:
+    if isinstance(error, UnicodeDecodeError):
+        return "the body is not UTF-8"
+    if isinstance(error, RecursionError):
+        return "the body's JSON nests too deeply"
+    return "the body is not valid JSON"
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path.
+
+    Starlette answers 405 from the first route whose path matches, so its Allow header
+    names only that route's methods, although GET and POST of a path are two routes.
+    """
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match is not Match.NONE:
+            methods |= getattr(route, "methods", None) or set()
+    return sorted(methods)
+
+
 async def http_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, HTTPException)  # noqa: S101 - registered for HTTPException only
+    detail, headers = error.detail, dict(error.headers or {})
+    if error.status_code == 400 and detail == _UNPARSABLE_BODY:
+        detail = _why_unparsable(error.__cause__)
+    if error.status_code == 405:
+        headers["Allow"] = ", ".join(allowed_methods(request))
     return JSONResponse(
-        {"detail": error.detail, "request_id": _request_id(request)},
+        {"detail": detail, "request_id": _request_id(request)},
         status_code=error.status_code,
-        headers=error.headers,
+        headers=headers or None,
     )
 
 

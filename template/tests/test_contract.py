@@ -1,0 +1,74 @@
+"""The contract: the running service answers as its OpenAPI document says, whatever it is sent.
+
+schemathesis reads the document from the real server (on a port of its own, with the
+real backing services) and sends each operation examples, edge cases and random
+requests, alone and chained; every check must pass: documented statuses, bodies and
+headers, rejected malformed requests, Allow headers, authentication. With
+authentication on it runs with a valid token and without one.
+CONTRACT_MAX_EXAMPLES bounds the examples per operation (default 25): more finds more,
+slower.
+"""
+
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from support import ServiceProcess, credentials
+
+SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
+MAX_EXAMPLES = os.environ.get("CONTRACT_MAX_EXAMPLES", "25")
+# The write rate limit (if the service has one) would answer 429 to most of the run.
+UNLIMITED = {"RATE_LIMIT_WRITES": "1000000"}
+
+
+if not SCHEMATHESIS.exists():
+    pytest.skip("schemathesis is not installed: it is in the dev group", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[ServiceProcess]:
+    with ServiceProcess("web", UNLIMITED) as web:
+        web.wait_until_serving()
+        yield web
+
+
+def schemathesis(server: ServiceProcess, headers: dict[str, str]) -> str:
+    """Run every check on every operation; the summary when all pass."""
+    header_options = [f"--header={name}: {value}" for name, value in headers.items()]
+    run = subprocess.run(
+        [
+            SCHEMATHESIS,
+            "run",
+            f"{server.url}/openapi.json",
+            "--checks=all",
+            f"--max-examples={MAX_EXAMPLES}",
+            "--seed=1",  # the same cases every run: a failure reproduces
+            "--no-color",
+            *header_options,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    assert run.returncode == 0, f"{run.stdout}\n{run.stderr}\n{server.output()[-5000:]}"
+    return run.stdout
+
+
+CALLERS = [pytest.param(credentials(), id="with-credentials")]
+if credentials():
+    CALLERS.append(pytest.param({}, id="anonymous"))
+
+
+@pytest.mark.parametrize("headers", CALLERS)
+def test_every_operation_keeps_the_contract(server, headers):
+    summary = schemathesis(server, headers)
+
+    tested = re.search(r"Tested: (\d+)", summary)
+    assert tested is not None, summary
+    assert int(tested[1]) > 0, summary
+    print(summary[summary.rfind("SUMMARY") :])  # operations and cases, shown with -s
