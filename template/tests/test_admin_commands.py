@@ -34,8 +34,8 @@ def test_check_fails_naming_a_backing_service_that_does_not_answer(settings, mon
         await asyncio.open_connection("127.0.0.1", port)
 
     @asynccontextmanager
-    async def one_service_down(_: Settings) -> AsyncIterator[Resources]:
-        yield Resources(readiness_checks={"example": connect})
+    async def one_service_down(current: Settings) -> AsyncIterator[Resources]:
+        yield Resources(current, readiness_checks={"example": connect})
 
     monkeypatch.setattr(resources, "open_resources", one_service_down)
     assert cli.main(["check"]) == 1
