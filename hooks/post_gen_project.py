@@ -62,11 +62,14 @@ def lock_dependencies(root: Path) -> bool:
 def lock_failure_cause(stderr: str) -> str:
     """The likely cause of a failed `uv lock`, from what uv said."""
     text = stderr.lower()
-    if "failed to parse" in text or "toml parse error" in text:
+    if "failed to parse" in text and "uv.lock" in text:
+        return "uv.lock is not valid (conflict markers left from a merge?)"
+    if "<<<<<<<" in text or "failed to parse" in text or "toml parse error" in text:
         return "pyproject.toml is not valid TOML (conflict markers left from a merge?)"
-    if "depends on itself" in text or "requires itself" in text:
-        return "the project's name is also the name of one of its dependencies"
-    if any(sign in text for sign in ("dns error", "failed to fetch", "connect", "timed out")):
+    if "shadowed by your project" in text:
+        return "the project's name is also the name of a package it depends on"
+    unreachable = ("error sending request", "dns error", "connection refused", "timed out")
+    if any(sign in text for sign in unreachable):
         return "the package index is unreachable"
     if "no solution found" in text:
         return "the dependencies' version constraints cannot all be met"
