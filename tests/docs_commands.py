@@ -16,9 +16,12 @@ Guides are read in order, so a check can also demand what must come first (an `.
 before `--env-file .env`, a container started before it is stopped).
 """
 
+import functools
+import importlib.util
 import json
 import re
 import shlex
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -166,13 +169,18 @@ class Service:
             files.add(relative + "/" if path.is_dir() else relative)
         cli = (root / "src" / package / "cli.py").read_text()
         registry = cli.split("COMMANDS: dict[str, Command] = {", 1)[1].split("\n}", 1)[0]
+        commands = set(re.findall(r'^\s+"(\w+)": Command\(', registry, re.MULTILINE))
+        # Each component (src/<package>/components/*.py) may add some: COMMANDS = {"name": f}.
+        for module in sorted((root / "src" / package / "components").glob("*.py")):
+            for block in re.findall(r"^COMMANDS = \{([^}]*)\}", module.read_text(), re.M):
+                commands |= set(re.findall(r'"(\w+)":', block))
         env_example = (root / ".env.example").read_text()
         return cls(
             root=root,
             package=package,
             slug=answers["project_slug"],
             files=files,
-            commands=set(re.findall(r'^\s+"(\w+)": Command\(', registry, re.MULTILINE)),
+            commands=commands,
             settings=dict(re.findall(r"^#? ?([A-Z][A-Z0-9_]*)=(.*)$", env_example, re.MULTILINE)),
             openapi=json.loads((root / "openapi.json").read_text()),
             compose=yaml.safe_load((root / "compose.yaml").read_text()),
@@ -223,6 +231,23 @@ def template_test_exists(path: str) -> set[str]:
     return _test_names(TEMPLATE_ROOT / path)
 
 
+@functools.cache
+def load_preflight():
+    """workshop/preflight.py as a module: the images it checks are the ones the guide pulls."""
+    spec = importlib.util.spec_from_file_location(
+        "workshop_preflight", TEMPLATE_ROOT / "workshop" / "preflight.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def image_reference(variable: str, default: str) -> str:
+    """How the guide and compose.yaml name an image a mirror can replace."""
+    return f"${{{variable}:-{default}}}"
+
+
 # --- the rules ---------------------------------------------------------------------------
 
 
@@ -248,6 +273,9 @@ class Context:
     containers: set[str] = field(default_factory=set)  # `docker run --name`
     ports: set[int] = field(default_factory=set)  # where something answers HTTP
     collector_ports: set[int] = field(default_factory=set)  # where traces can go
+    pulled: set[str] = field(default_factory=set)  # images `docker pull` fetched
+    shell_variables: set[str] = field(default_factory=set)  # set by `NAME=$(...)`
+    rules: list["Rule"] = field(default_factory=list)  # for commands inside a loop
 
     def __post_init__(self) -> None:
         for service in self.generated.services.values():
@@ -324,8 +352,8 @@ def backing_container(context: Context, match: re.Match) -> None:
     """A backing service for local work: the image compose uses, where .env.example looks."""
     service, kind = context.service, match["kind"]
     assert match["name"] == f"{service.slug}-{kind}"
-    image = service.compose_default(service.compose_service(kind)["image"])
-    assert match["image"] == image, f"compose.yaml runs {image}"
+    image = service.compose_service(kind)["image"]
+    assert match["image"] == image, f"compose.yaml runs {image}: same image, same override"
     url_setting = {
         "postgres": "DATABASE_URL",
         "redis": "REDIS_URL",
@@ -344,18 +372,75 @@ def backing_container(context: Context, match: re.Match) -> None:
     context.containers.add(match["name"])
 
 
+def service_docs(service: Service) -> str:
+    """The text of the service's own documentation: README.md and docs/*.md."""
+    pages = [path for path in sorted(service.files) if re.fullmatch(r"(?:docs/)?[\w.-]+\.md", path)]
+    return "\n".join(service.read_text(path) for path in pages)
+
+
 def collector(context: Context, match: re.Match) -> None:
-    """An OTLP collector with a UI: the one the service's README suggests, on OTLP/HTTP."""
+    """An OTLP collector with a UI: the one the service's docs suggest, on OTLP/HTTP, pinned
+    to the tag the preflight checks."""
     service = context.service
     assert match["name"] == f"{service.slug}-jaeger"
-    readme = service.read_text("README.md")
-    assert f"{match['image']}`" in readme, f"the service's README does not suggest {match['image']}"
-    assert "4318" in readme
+    assert match["image"] == image_reference(*load_preflight().JAEGER), "preflight's JAEGER"
+    repository = load_preflight().JAEGER[1].split(":")[0]
+    docs = service_docs(service)
+    assert repository in docs, f"the service's docs do not suggest {repository}"
+    assert "4318" in docs
     assert "test_one_request_is_one_trace_and_its_log_lines_carry_its_ids" in service.tests(
         "tests/test_telemetry.py"
     )
     context.containers.add(match["name"])
     context.collector_ports.add(int(match["otlp"]))
+
+
+def pull(context: Context, match: re.Match) -> None:
+    """The images the preflight checks, each under the variable compose.yaml reads."""
+    preflight = load_preflight()
+    known = {
+        image_reference(variable, default)
+        for variable, default in preflight.guide_images(preflight.default_python())
+    }
+    assert match["image"] in known, f"the preflight checks {sorted(known)}"
+    if match["image"] != image_reference(*preflight.JAEGER):
+        compose = context.service if context.folder in context.generated.services else None
+        if compose is not None:
+            assert match["image"] in compose.read_text("compose.yaml")
+    context.pulled.add(match["image"])
+
+
+def preflight_script(context: Context, match: re.Match) -> None:
+    assert context.folder == TEMPLATE_CLONE, "the preflight runs in the template clone"
+    assert (TEMPLATE_ROOT / match["path"]).is_file(), match["path"]
+    template_test_runs("tests/preflight_support.py", "PREFLIGHT")
+
+
+def createdb(context: Context, match: re.Match) -> None:
+    """The database .env's DATABASE_URL names, on its host, as its user."""
+    url = URL.match(context.service.settings["DATABASE_URL"])
+    assert url, "DATABASE_URL in .env.example is not a URL with a port"
+    assert (match["user"], match["db"]) == (url["user"], url["db"]), url[0]
+    assert match["host"] in context.service.settings["DATABASE_URL"]
+
+
+def shell_loop(context: Context, match: re.Match) -> None:
+    """`for x in a b; do cmd $x; done`: each command, for each value, is a command of its own."""
+    for value in match["values"].split():
+        for command in match["body"].split("; "):
+            inner = command.replace(f"${match['name']}", value)
+            check_command(context, context.rules, inner)
+
+
+def keep_job_id(context: Context, match: re.Match) -> None:
+    """`JOB=$(curl ... | uv run python -c '...["id"]')`: the enqueue answer carries the id."""
+    check_curl(context, shlex.split(match["curl"]))
+    operation = _operation(context.service, "POST", "/v1/jobs")
+    (answer,) = [code for code in operation["responses"] if code.startswith("2")]
+    schema = operation["responses"][answer]["content"]["application/json"]["schema"]
+    name = schema["$ref"].rsplit("/", 1)[1]
+    assert match["field"] in context.service.openapi["components"]["schemas"][name]["properties"]
+    context.shell_variables.add(match["variable"])
 
 
 def known_container(context: Context, match: re.Match) -> None:
@@ -457,6 +542,8 @@ def check_curl(context: Context, words: list[str], body: str | None = None) -> N
             assert body is not None, "-T - needs a pipe to upload"
         elif word in ("-s", "-i"):
             continue
+        elif word in ("-w", "-o"):
+            next(flags)  # what to print, where to write the body
         else:
             assert url is None, f"unexpected curl argument {word!r}"
             url = word
@@ -554,9 +641,10 @@ def compose_kill(context: Context, match: re.Match) -> None:
     """SIGKILL to the workers: the job runs again because it is acknowledged late."""
     if match["service"]:
         context.service.compose_service(match["service"])
-    worker = context.service.read_text(f"src/{context.service.package}/worker.py")
-    assert "task_acks_late=True" in worker
-    assert "task_reject_on_worker_lost=True" in worker
+    package = context.service.root / "src" / context.service.package
+    code = "\n".join(path.read_text() for path in sorted(package.rglob("*.py")))
+    assert "task_acks_late=True" in code
+    assert "task_reject_on_worker_lost=True" in code
     tests = context.service.tests("tests/test_worker.py")
     assert "test_a_job_whose_worker_is_killed_is_delivered_again_and_completed" in tests
 
@@ -608,7 +696,22 @@ def rules() -> list[Rule]:
         Rule(r"git log --oneline", git_log),
         Rule(r"git (?:restore|diff) (?P<paths>[\w./ -]+)", git_on_files),
         Rule(r"(?:cat|ls) (?P<path>[\w./-]+)", existing_path),
-        Rule(r"echo \$\?", builtin),
+        Rule(r"echo(?: \$\?| \$[A-Z]+)?", builtin),
+        Rule(r"uv run (?P<path>workshop/preflight\.py)", preflight_script),
+        Rule(r"docker pull (?P<image>\$\{\w+:-[^}]+\})", pull),
+        Rule(
+            r"createdb -h (?P<host>[\d.]+) -U (?P<user>\w+) (?P<db>\w+)",
+            createdb,
+        ),
+        Rule(
+            r"for (?P<name>[a-z]+) in (?P<values>[\w ]+); do (?P<body>.+); done",
+            shell_loop,
+        ),
+        Rule(
+            r"(?P<variable>[A-Z]+)=\$\((?P<curl>curl [^|]+) \| uv run python -c "
+            r"'import json, sys; print\(json\.load\(sys\.stdin\)\[\"(?P<field>\w+)\"\]\)'\)",
+            keep_job_id,
+        ),
         Rule(
             r"(?:[A-Z_]+=\S+ )*(?:uv run (?:--env-file \.env )?)?python -m \w+ \w+(?: \S+)*",
             package_command,
@@ -644,6 +747,7 @@ def check_command(context: Context, all_rules: list[Rule], command: str) -> None
     assert len(matching) == 1, f"`{command}` matches several rules: {[r.pattern for r in matching]}"
     (rule,) = matching
     rule.used += 1
+    context.rules = all_rules
     try:
         rule.check(context, rule.match(command))
     except AssertionError as error:

@@ -31,13 +31,16 @@ from tests.docs_commands import (
     Service,
     check_command,
     fenced_blocks,
+    image_reference,
+    load_preflight,
     normalise,
     page_commands,
     prose,
     rules,
+    service_docs,
     template_test_exists,
 )
-from tests.generate import TEMPLATE_ROOT
+from tests.generate import TEMPLATE_ROOT, derive_python
 from tests.variants import DEFAULT
 
 pytestmark = pytest.mark.render
@@ -192,7 +195,7 @@ def generated(tmp_path_factory, renders) -> Generated:
         capture_output=True,
         text=True,
         check=False,
-        env=os.environ | {"TEMPLATE_SKIP_LOCK": "1"},
+        env=os.environ | {"TEMPLATE_SKIP_LOCK": "1", "TEMPLATE_DERIVE_PYTHON": derive_python()},
     )
     assert result.returncode == 0, result.stderr
     services = {first["folder"]: Service.read(destination)}
@@ -265,12 +268,66 @@ def test_the_outputs_the_guide_quotes_are_the_services(service, page):
         if "invalid configuration" in line
     ]
     assert quoted, "the guide no longer quotes the config error"
-    readme = service.read_text("README.md")
+    docs = service_docs(service)
     for line in quoted:
-        assert line.strip() in readme, f"{line.strip()!r} is not what the service prints"
+        assert line.strip() in docs, f"{line.strip()!r} is not what the service prints"
     # Step VIII names the host port compose.yaml publishes web on.
     (mapping,) = service.compose_service("web")["ports"]
     assert f"`{mapping}`" in step_text(page, "viii-concurrency")
+
+
+@pytest.mark.parametrize("page", GUIDES)
+def test_step_0_pulls_every_image_the_preflight_checks_and_jaeger_is_pinned(page):
+    preflight = load_preflight()
+    images = preflight.guide_images(preflight.default_python())
+    pulled = re.findall(r"^docker pull (\S+)$", step_text(page, "before-you-start"), re.M)
+    assert sorted(pulled) == sorted(image_reference(*image) for image in images)
+    repository, _, tag = preflight.JAEGER[1].rpartition(":")
+    assert repository
+    assert re.fullmatch(r"\d+\.\d+\.\d+", tag), f"pin Jaeger to a release, not {tag!r}"
+
+
+@pytest.mark.parametrize("page", GUIDES)
+def test_the_auth_steps_terminals_say_their_folder(page):
+    """The first service answers 200 where the auth service answers 401: each terminal block
+    of the auth step that runs the service or calls it names my-service-auth and goes there."""
+    folder = GENERATE.search(step_text(page, "auth"))["folder"]
+    terminal_blocks = [
+        block for block in fenced_blocks(step_text(page, "auth"))
+        if block.language == "sh" and block.lines[0].startswith("#")
+    ]  # fmt: skip
+    assert len(terminal_blocks) == 2
+    for block in terminal_blocks:
+        assert folder in block.lines[0], block.lines[0]
+        assert block.lines[1] == f"cd ../{folder}", block.lines
+
+
+# The Korean guide uses one word per concept: these are the ones it does not use.
+KOREAN_OTHER_WORDS = {"종속성": "의존성", "깔끔하게 종료": "정상 종료", "깔끔한 종료": "정상 종료"}
+
+
+def test_the_korean_guide_has_a_glossary_and_uses_its_words():
+    page = read("workshop.ko.md")
+    glossary = page.split("**용어.**", 1)[1].split("\n\n", 2)[1]
+    terms = dict(re.findall(r"^\| ([^|]+?) \| ([^|]+?) \|", glossary, re.M)[1:])
+    assert {"의존성", "백엔드 서비스", "정상 종료", "웜 셧다운"} <= set(terms), terms
+    for other, word in KOREAN_OTHER_WORDS.items():
+        assert other not in page, f"the glossary says {word!r}, not {other!r}"
+    # A term the glossary explains is glossed where the text uses it, too.
+    assert "웜 셧다운(warm shutdown)" in page.split("**용어.**", 1)[1].split("\n\n", 3)[3]
+
+
+def test_every_korean_heading_carries_its_english_name():
+    headings = re.findall(r"^## (.+) \{#[\w-]+\}$", read("workshop.ko.md"), re.M)
+    english = re.findall(r"^## (.+) \{#[\w-]+\}$", read("workshop.md"), re.M)
+    for korean, name in zip(headings, english, strict=True):
+        gloss = re.sub(r"^(?:[IVX]+|0)\. ", "", name)
+        assert korean.endswith(f" ({gloss})"), f"{korean!r}: gloss it as ({gloss})"
+
+
+def test_the_korean_guide_ends_at_the_korean_factor_map():
+    assert "](factors.ko.md)" in step_text("workshop.ko.md", "finish")
+    assert "](factors.md)" in step_text("workshop.md", "finish")
 
 
 @pytest.mark.parametrize("page", GUIDES)
@@ -332,6 +389,59 @@ def row_context(generated: Generated, row: list[str]) -> Context:
 
 def test_the_factor_map_covers_every_factor_in_order():
     assert [factor_name(row[0]) for row in factor_map()] == FACTORS
+
+
+# The Korean factor map (docs/factors.ko.md): the same table, its names and links in Korean.
+KOREAN_FACTORS = {
+    "I. Codebase": "I. 코드베이스",
+    "II. Dependencies": "II. 의존성",
+    "III. Config": "III. 설정",
+    "IV. Backing services": "IV. 백엔드 서비스",
+    "V. Build, release, run": "V. 빌드, 릴리스, 실행",
+    "VI. Processes": "VI. 프로세스",
+    "VII. Port binding": "VII. 포트 바인딩",
+    "VIII. Concurrency": "VIII. 동시성",
+    "IX. Disposability": "IX. 폐기 가능성",
+    "X. Dev/prod parity": "X. 개발/프로덕션 일치",
+    "XI. Logs": "XI. 로그",
+    "XII. Admin processes": "XII. 관리 프로세스",
+    "API first": "API 우선",
+    "Telemetry": "텔레메트리",
+    "Auth": "인증",
+}
+KOREAN_HEADER = "| 팩터 | 생성되는 파일 | 증명하는 테스트 | 직접 확인하기 |\n|---|---|---|---|\n"
+
+
+def korean_row(row: list[str]) -> list[str]:
+    """An English row in Korean: `Auth (`auth=jwt`)` -> `인증 (Auth, `auth=jwt`)`."""
+    factor, files, proofs, see_it = row
+    name = factor_name(factor)
+    gloss = re.sub(r"^[IVX]+\. ", "", name)
+    answers = "".join(f", `{q}={a}`" for q, a in factor_answers(factor).items())
+    return [
+        f"{KOREAN_FACTORS[name]} ({gloss}{answers})",
+        files,
+        proofs.replace("*(template)*", "*(템플릿)*"),
+        see_it.replace("([step](workshop.md#", "([단계](workshop.ko.md#"),
+    ]
+
+
+def korean_table() -> str:
+    rows = ["| " + " | ".join(korean_row(row)) + " |" for row in factor_map()]
+    return KOREAN_HEADER + "\n".join(rows) + "\n"
+
+
+def test_the_korean_factor_map_is_the_same_table_in_korean():
+    page = read("factors.ko.md")
+    table = page.split("<!-- factor-map -->\n", 1)[1].split("<!-- /factor-map -->", 1)[0]
+    assert table == korean_table(), (
+        "docs/factors.ko.md's table differs from docs/factors.md's; put this between its "
+        f"markers:\n{korean_table()}"
+    )
+    # Its explanations: one paragraph per factor, in the English order.
+    explained = re.findall(r"^\*\*(.+?)\.?\*\*", page.split("<!-- /factor-map -->")[1], re.M)
+    assert explained == [f"{KOREAN_FACTORS[name]} ({re.sub(r'^[IVX]+. ', '', name)})"
+                         for name in FACTORS]  # fmt: skip
 
 
 def test_the_readme_shows_the_same_factor_map():
@@ -456,8 +566,11 @@ def test_variables_on_the_page_exist(generated, gitlab_service, page):
         known |= set(service.settings)
         for path in ("compose.yaml", "Dockerfile", "README.md"):
             known |= set(ENV_NAME.findall(service.read_text(path)))
-    # The guides' own `docker run -e` settings for the images they start.
+    # The guides' own `docker run -e` settings for the images they start, the image
+    # overrides they read (`${JAEGER_IMAGE:-...}`), and shell variables they set (`JOB=$(`).
     known |= set(re.findall(r"-e (\w+)=", read(page)))
+    known |= set(re.findall(r"\$\{(\w+):-", read(page)))
+    known |= set(re.findall(r"(?:^| )([A-Z][A-Z0-9_]*)=\$\(", read(page), re.MULTILINE))
     named = {token for token in backticked(prose(read(page))) if ENV_NAME.fullmatch(token)}
     named |= {
         name
