@@ -6,6 +6,7 @@ test. The body limit is the app's (MAX_REQUEST_BODY_BYTES).
 """
 
 import json
+import re
 import socket
 import threading
 import time
@@ -17,6 +18,7 @@ import uvicorn
 from support import credentials, free_port
 
 from {{ cookiecutter.package_name }}.app import create_app
+from {{ cookiecutter.package_name }}.errors import METHODS
 from {{ cookiecutter.package_name }}.server_limits import UVICORN_OPTIONS, BoundedHttpToolsProtocol
 from {{ cookiecutter.package_name }}.settings import Settings
 
@@ -90,7 +92,7 @@ def exchange(port: int, *parts: bytes, pause: float = 0) -> Answer:
             data += chunk
     head, _, body = data.partition(b"\r\n\r\n")
     status_line, *fields = head.decode("latin-1").split("\r\n")
-    headers = dict(field.lower().split(": ", 1) for field in fields)
+    headers = {name.lower(): value for name, value in (f.split(": ", 1) for f in fields)}
     return Answer(int(status_line.split()[1]), headers, body)
 
 
@@ -225,3 +227,17 @@ def test_integers_past_64_bits_in_queries_and_paths_are_422(port):
             assert exchange(port, request).status == 422, target
             checked += 1
     print(f"{checked} integer parameters checked")
+
+
+def test_a_method_a_path_does_not_serve_is_405_naming_every_method_it_serves(port):
+    document = exchange(
+        port, b"GET /openapi.json HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n"
+    )
+    for path, operations in json.loads(document.body)["paths"].items():
+        concrete = re.sub(r"\{[^}]+\}", "1", path)
+        answer = exchange(port, f"TRACE {concrete} HTTP/1.1\r\nHost: test\r\n\r\n".encode())
+
+        assert answer.status == 405, path
+        assert answer.headers["allow"].split(", ") == sorted(
+            (method.upper() for method in operations), key=METHODS.index
+        ), path

@@ -59,13 +59,11 @@ def schemathesis(server: ServiceProcess, headers: dict[str, str]) -> str:
     return run.stdout
 
 
-CALLERS = [pytest.param(credentials(), id="with-credentials")]
-if credentials():
-    CALLERS.append(pytest.param({}, id="anonymous"))
-
-
-@pytest.mark.parametrize("headers", CALLERS)
-def test_every_operation_keeps_the_contract(server, headers):
+@pytest.mark.parametrize("authenticated", [True, False], ids=["with-credentials", "anonymous"])
+def test_every_operation_keeps_the_contract(server, authenticated):
+    headers = credentials() if authenticated else {}
+    if not authenticated and not credentials():
+        pytest.skip("the service does not authenticate: the run with-credentials is this one")
     summary = schemathesis(server, headers)
 
     tested = re.search(r"Tested: (\d+)", summary)

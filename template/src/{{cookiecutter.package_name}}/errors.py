@@ -51,18 +51,25 @@ def _why_unparsable(error: BaseException | None) -> str:
     return "the body is not valid JSON"
 
 
+# The methods a 405's Allow header may name: those HTTP APIs use.
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
 def allowed_methods(request: Request) -> list[str]:
     """Every method some route serves at this path.
 
     Starlette answers 405 from the first route whose path matches, so its Allow header
     names only that route's methods, although GET and POST of a path are two routes.
+    So each method is tried against every route instead.
     """
-    methods: set[str] = set()
-    for route in request.app.router.routes:
-        match, _ = route.matches(request.scope)
-        if match is not Match.NONE:
-            methods |= getattr(route, "methods", None) or set()
-    return sorted(methods)
+    return [
+        method
+        for method in METHODS
+        if any(
+            route.matches(request.scope | {"method": method})[0] is Match.FULL
+            for route in request.app.router.routes
+        )
+    ]
 
 
 async def http_error(request: Request, error: Exception) -> JSONResponse:
