@@ -10,6 +10,7 @@ import re
 import subprocess
 from pathlib import Path
 
+import pathspec
 import pytest
 import yaml
 
@@ -75,3 +76,17 @@ def test_team_owned_files_are_exactly_what_copier_never_updates():
     team = {pattern for pattern, owner in ownership_rows() if owner == "team"}
     # .env is git-ignored and never generated, so it has no row; it is skipped all the same.
     assert skipped - {".env"} == team
+
+
+def test_copier_skips_exactly_the_team_owned_files(renders):
+    """Matched as copier matches `_skip_if_exists` (gitignore-style), file by file."""
+    config = yaml.safe_load((TEMPLATE_ROOT / "copier.yml").read_text())
+    rows = ownership_rows()
+    for name in ("default", "minimal"):
+        project = renders.copier(name, RENDER_VARIANTS[name])
+        package = recorded_answers(project)["package_name"]
+        patterns = [p.replace("{{ package_name }}", package) for p in config["_skip_if_exists"]]
+        skipped = pathspec.PathSpec.from_lines("gitwildmatch", patterns)
+        for path in generated_files(project):
+            team = rows[owner_row(path, package, rows)][1] == "team"
+            assert skipped.match_file(path) == team, f"{name}: {path}"

@@ -9,6 +9,11 @@ from copier import VcsRef
 
 from tests.generate import lock_step, run
 from tests.template_versions import TemplateClone, git
+from tests.variants import DEFAULT
+
+# The default answers, on a Python every release offers (the oldest offers 3.13 and 3.12),
+# so one answer set can be generated from any release and updated to any later one.
+UPDATABLE = DEFAULT | {"python_version": "3.13"}
 
 CONFLICT_MARKERS = ("<<<<<<< ", ">>>>>>> ")
 CONFLICT_START, CONFLICT_END = "<<<<<<< ", ">>>>>>> "
@@ -107,7 +112,8 @@ def assert_same_service(project: Path, fresh: Path, *, ignore: frozenset[str] = 
     expected, actual = shipped(fresh) - ignore, shipped(project) - ignore
     assert sorted(actual - expected) == [], "files the template no longer makes were kept"
     assert sorted(expected - actual) == [], "files the template makes are missing"
-    assert different(project, fresh, expected) == []
+    differing = different(project, fresh, expected)
+    assert differing == [], f"files unlike a fresh copy's: {differing}"
 
 
 def uv(project: Path, *args: str) -> subprocess.CompletedProcess:
