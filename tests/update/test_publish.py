@@ -24,7 +24,8 @@ COPIER = str(Path(sys.executable).with_name("copier"))
 UPDATE_SCRIPT = TEMPLATE_ROOT / "template" / "scripts" / "update_from_template.py"
 # The smallest service, otherwise each release's defaults: these tests are about versions.
 SMALL = {"database": "none", "cache": "none", "worker": "none"}
-FIRST_LINE_OF = "template/.gitignore"
+# Template-owned files the published next release changes in the tests.
+CONFLICTING, MERGING = "template/.gitignore", "template/.dockerignore"
 
 
 def copier(*args: str, cwd: Path, check: bool = True) -> subprocess.CompletedProcess:
@@ -94,11 +95,12 @@ def test_copier_copy_without_a_ref_records_the_newest_release_tag(published, tmp
     tags = git("tag", "--list", cwd=published.maintainer).split()
     assert sorted(tags) == sorted(release.version for release in published.releases)
 
-    for src in (str(published.maintainer), published.url):
-        service = tmp_path / f"service-{len(src)}"
-        copier("copy", "--trust", "--defaults", src, str(service), cwd=tmp_path)
+    # The check's own command, in the clone; then as users copy from where it is published.
+    copier("copy", "--trust", "--defaults", str(published.maintainer), "service", cwd=tmp_path)
+    remote = make_service(published.url, tmp_path / "remote")
+    for service in (tmp_path / "service", remote):
         recorded = recorded_answers(service)["_commit"]
-        assert recorded == newest, f"{src}: {ANSWERS_FILE} records {recorded}, not {newest}"
+        assert recorded == newest, f"{service.name}: {ANSWERS_FILE} records {recorded}"
         assert recorded in tags
 
 
@@ -151,42 +153,22 @@ def test_check_update_and_update_move_a_service_to_the_next_release(published, t
     assert check_update(service)["update_available"] is False
 
 
-def test_the_update_script_proposes_the_next_release_on_a_branch(published, tmp_path):
-    """The template-update workflow's script: release N to N+1, merged cleanly."""
-    newest = published.releases[-1].version
+def test_the_update_script_proposes_the_next_release_keeping_the_teams_lines(published, tmp_path):
+    """The template-update workflow's script, release N to N+1: one change merges, one
+    meets a line the team changed. The branch has the first and the team's line, never a
+    conflict marker; the request's description shows the template change left out."""
     service = make_service(published.url, tmp_path / "service")
-    assert recorded_answers(service)["_commit"] == newest
-    readme = "template/README.md"
-
-    def change(clone: Path) -> None:
-        with (clone / readme).open("a") as file:
-            file.write("\nA paragraph the next release adds.\n")
-
-    following = published.cut_release(change)
-
-    _, outputs = update_script(service, tmp_path)
-    assert outputs["version"] == following
-    assert outputs["conflicts"] == "0"
-    assert "merged cleanly" in outputs["summary"]
-    propose(service, following)
-    changed = git("diff", "--name-only", "HEAD~1", "HEAD", cwd=service).split()
-    assert {ANSWERS_FILE, "README.md"} <= set(changed)
-    assert recorded_answers(service)["_commit"] == following
-    assert (service / "README.md").read_text().endswith("A paragraph the next release adds.\n")
-    assert conflicts(service) == set()
-
-
-def test_a_conflict_keeps_the_services_lines_and_lists_the_template_change(published, tmp_path):
-    """Never a conflict marker committed, never a team's line dropped."""
-    service = make_service(published.url, tmp_path / "service")
+    assert recorded_answers(service)["_commit"] == published.releases[-1].version
     first_line = (service / ".gitignore").read_text().splitlines()[0]
     ours = (service / ".gitignore").read_text().replace(first_line, "# Ours.", 1)
     (service / ".gitignore").write_text(ours)
     commit(service, "Our own first line")
 
     def change(clone: Path) -> None:
-        lines = (clone / FIRST_LINE_OF).read_text().splitlines(keepends=True)
-        (clone / FIRST_LINE_OF).write_text("".join(["# Theirs.\n", *lines[1:]]))
+        lines = (clone / CONFLICTING).read_text().splitlines(keepends=True)
+        (clone / CONFLICTING).write_text("".join(["# Theirs.\n", *lines[1:]]))
+        with (clone / MERGING).open("a") as file:
+            file.write("# A line the next release adds.\n")
 
     following = published.cut_release(change)
 
@@ -197,9 +179,12 @@ def test_a_conflict_keeps_the_services_lines_and_lists_the_template_change(publi
     assert "```diff\n-# Ours.\n+# Theirs.\n```" in outputs["summary"]
     assert "kept this service's lines in .gitignore" in ran.stdout
     propose(service, following)
-    assert conflicts(service) == set(), "a reject or a conflict marker was committed"
+    changed = git("diff", "--name-only", "HEAD~1", "HEAD", cwd=service).split()
+    assert {ANSWERS_FILE, ".dockerignore"} <= set(changed)
+    assert (service / ".dockerignore").read_text().endswith("# A line the next release adds.\n")
     assert (service / ".gitignore").read_text() == ours
     assert recorded_answers(service)["_commit"] == following
+    assert conflicts(service) == set(), "a reject or a conflict marker was committed"
     assert git("status", "--porcelain", cwd=service) == ""
 
 
@@ -229,7 +214,10 @@ def test_a_service_from_an_unreleased_commit_is_told_what_to_do(published, tmp_p
     assert git("status", "--porcelain", cwd=service) == ""
 
     following = published.cut_release()
-    ran, outputs = update_script(service, tmp_path)
+    _, outputs = update_script(service, tmp_path)
     assert outputs["version"] == following
+    assert outputs["conflicts"] == "0"
+    assert "Every change merged cleanly" in outputs["summary"]
+    propose(service, following)
     assert recorded_answers(service)["_commit"] == following
     assert conflicts(service) == set()
