@@ -50,7 +50,7 @@ def steps(workflow: dict):
 
 
 def test_there_are_workflows():
-    assert [path.name for path in WORKFLOWS] == ["ci.yml"]
+    assert "ci.yml" in [path.name for path in WORKFLOWS]
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda path: path.name)
