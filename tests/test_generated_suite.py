@@ -36,6 +36,10 @@ def suite_variants() -> dict[str, dict[str, str]]:
                 f"-{q}={variant[q]}" for q in ("telemetry", "auth") if variant[q] != DEFAULT[q]
             )
         variants[name] = variant
+    # One suite runs under a Korean project name, with the slug and package derived from it
+    # ("결제 서비스" gives gyeolje-seobiseu); named apart, so no other test's render is reused.
+    korean = next(name for name in variants if name not in {"default", "minimal"})
+    variants[f"{korean}-korean-name"] = variants.pop(korean) | {"project_name": "결제 서비스"}
     return variants
 
 
