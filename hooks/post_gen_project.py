@@ -161,7 +161,7 @@ def main(argv: list[str]) -> None:
         lock_dependencies(root)
         derive_files(root, answers["package_name"])
         commit_initial_version(root, answers)
-    elif operation == "relock" and (root / "uv.lock").exists():
+    elif operation == "relock":
         # After an update, from copier.yml's `_migrations`: copier has merged the template's
         # changes with the service's own by then, so the service's added dependencies keep
         # their pins. (Tasks run before that merge, on the template's pyproject.toml alone.)
@@ -172,8 +172,9 @@ def main(argv: list[str]) -> None:
                 f"`uv run python -m {answers['package_name']} derive`."
             )
             return
-        if lock_dependencies(root):
-            derive_files(root, answers["package_name"])
+        if (root / "uv.lock").exists() and not lock_dependencies(root):
+            return
+        derive_files(root, answers["package_name"])
 
 
 if __name__ == "__main__":

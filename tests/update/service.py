@@ -110,8 +110,9 @@ def different(left: Path, right: Path, paths: set[str]) -> list[str]:
 
 def assert_same_service(project: Path, fresh: Path, *, ignore: frozenset[str] = frozenset()):
     expected, actual = shipped(fresh) - ignore, shipped(project) - ignore
-    assert sorted(actual - expected) == [], "files the template no longer makes were kept"
-    assert sorted(expected - actual) == [], "files the template makes are missing"
+    kept, missing = sorted(actual - expected), sorted(expected - actual)
+    assert kept == [], f"files the template no longer makes were kept: {kept}"
+    assert missing == [], f"files the template makes are missing: {missing}"
     differing = different(project, fresh, expected)
     assert differing == [], f"files unlike a fresh copy's: {differing}"
 

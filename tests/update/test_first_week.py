@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 
 from tests.template_versions import TemplateClone, clone_template, git
+from tests.update.service import UPDATABLE as DEFAULT
 from tests.update.service import commit, conflicts, generate, replace_once, shipped, update, uv
-from tests.variants import DEFAULT
 
 pytestmark = pytest.mark.update
 
-ANSWERS = DEFAULT | {"python_version": "3.13"}
+ANSWERS = DEFAULT
 PACKAGE = "my_service"  # from the default project name
 TEMPLATE_SRC = "template/src/{{cookiecutter.package_name}}"
 
