@@ -241,3 +241,14 @@ def test_a_method_a_path_does_not_serve_is_405_naming_every_method_it_serves(por
         assert answer.headers["allow"].split(", ") == sorted(
             (method.upper() for method in operations), key=METHODS.index
         ), path
+
+
+def test_an_anonymous_caller_learns_401_before_anything_about_its_body(port):
+    if not credentials():
+        pytest.skip("the service does not authenticate its callers")
+    head = b"POST /v1/slugs HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+    for body in (b"{not json", b'{"text": "\xff"}', b'{"text": ""}'):
+        answer = exchange(port, head + b"Content-Length: %d\r\n\r\n" % len(body) + body)
+
+        assert answer.status == 401, body
+        assert answer.headers["www-authenticate"].startswith("Bearer"), body
