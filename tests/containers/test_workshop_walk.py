@@ -29,6 +29,7 @@ import pytest
 from tests.docs_commands import load_preflight
 from tests.variants import DEFAULT
 
+from . import measurements
 from .base_images import StandIns
 from .engine import Engine
 from .workshop_walk import Background, Walk, compose_v2_config, free_port, walk_env
@@ -161,21 +162,31 @@ def wait_http(port: int, path: str = "/livez", timeout: float = 60) -> None:
     raise AssertionError(f"nothing answered 200 on {port}{path} within {timeout} s")
 
 
+def timed(step, *args):
+    """Run one step of the walk; its seconds go to the tier's measurements."""
+    started = time.monotonic()
+    result = step(*args)
+    measurements.record(
+        "workshop walk", f"{step.__name__} seconds", round(time.monotonic() - started, 1)
+    )
+    return result
+
+
 def test_the_workshop_walked_as_written(walk: Walk):
     """One test: the steps depend on each other, in the guide's order."""
-    before_you_start(walk)
-    config(walk)
-    backing_services(walk)
-    build_release_run(walk)
-    terminal_1 = processes(walk)
-    port_binding(walk, terminal_1)
-    concurrency(walk)
-    disposability(walk)
-    dev_prod_parity(walk)
-    logs(walk, terminal_1)
-    admin_processes(walk)
-    telemetry(walk)
-    finish(walk)
+    timed(before_you_start, walk)
+    timed(config, walk)
+    timed(backing_services, walk)
+    timed(build_release_run, walk)
+    terminal_1 = timed(processes, walk)
+    timed(port_binding, walk, terminal_1)
+    timed(concurrency, walk)
+    timed(disposability, walk)
+    timed(dev_prod_parity, walk)
+    timed(logs, walk, terminal_1)
+    timed(admin_processes, walk)
+    timed(telemetry, walk)
+    timed(finish, walk)
 
 
 def before_you_start(walk: Walk) -> None:
@@ -413,11 +424,36 @@ def logs(walk: Walk, terminal_1: Background) -> None:
     assert levels == {("warning", "backing service is down")}, levels
     walk.run(step, "LOG_LEVEL=WARNING docker compose up -d --no-deps web", timeout=300)
     wait_http(walk.ports[8000], "/readyz", timeout=120)
-    time.sleep(12)  # one health check
+    wait_for_health_check(walk, "web")  # at least one call to /readyz since the restart
     shown = walk.run(step, "docker compose logs web").stdout
     assert [r for r in json_lines(shown) if r.get("level") == "info"] == [], shown[-2000:]
     quiet.interrupt()
     walk.done(step)
+
+
+def wait_for_health_check(walk: Walk, service: str, timeout: float = 30) -> None:
+    project = walk.env["COMPOSE_PROJECT_NAME"]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ids = subprocess.run(
+            ["docker", "ps", "-q", "--filter", f"label=com.docker.compose.project={project}",
+             "--filter", f"label=com.docker.compose.service={service}"],
+            capture_output=True, text=True, check=True, env=walk.env,
+        ).stdout.split()  # fmt: skip
+        if ids:
+            state = json.loads(
+                subprocess.run(
+                    ["docker", "inspect", "--format", "{{json .State.Health}}", ids[0]],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                    env=walk.env,
+                ).stdout
+            )
+            if state and state.get("Log"):
+                return
+        time.sleep(0.5)
+    raise AssertionError(f"{service}: no health check ran within {timeout} s")
 
 
 def admin_processes(walk: Walk) -> None:
