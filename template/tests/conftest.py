@@ -33,7 +33,7 @@ pytest_plugins = support.options()
 PINNED_ENV = {"LOG_LEVEL": "INFO", "LOG_FORMAT": "json"}
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="session")
 def environment() -> Iterator[dict[str, str]]:
     """The variables of the whole session: the pinned ones and every option's (`attach()`).
 
@@ -44,6 +44,19 @@ def environment() -> Iterator[dict[str, str]]:
             patch.setenv(name, value)
         with support.attached_environment() as attached:
             yield PINNED_ENV | attached
+
+
+@pytest.fixture(autouse=True)
+def _attached(request: pytest.FixtureRequest) -> None:
+    """Every test runs with the backing services attached, but those marked `code_only`:
+    they read code, so they pass with every service down."""
+    if request.node.get_closest_marker("code_only") is not None:
+        return
+    request.getfixturevalue("environment")
+    try:
+        request.getfixturevalue("_migrated")  # with a database: migrated before any test
+    except pytest.FixtureLookupError:
+        pass
 
 
 @pytest.fixture
