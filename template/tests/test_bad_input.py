@@ -5,6 +5,7 @@ Over real sockets, against uvicorn running the app with the service's own limits
 test. The body limit is the app's (MAX_REQUEST_BODY_BYTES).
 """
 
+import io
 import json
 import re
 import socket
@@ -19,6 +20,7 @@ from support import credentials, free_port
 
 from {{ cookiecutter.package_name }}.app import create_app
 from {{ cookiecutter.package_name }}.errors import METHODS
+from {{ cookiecutter.package_name }}.logs import configure_logging
 from {{ cookiecutter.package_name }}.server_limits import UVICORN_OPTIONS, BoundedHttpToolsProtocol
 from {{ cookiecutter.package_name }}.settings import Settings
 
@@ -55,6 +57,7 @@ def port(monkeypatch_module: pytest.MonkeyPatch) -> Iterator[int]:
         host="127.0.0.1",
         port=port,
         log_config=None,
+        access_log=False,  # as the web command runs it: request_id.py writes access lines
         **(UVICORN_OPTIONS | {"http": QuickTimeouts}),
     )
     server = uvicorn.Server(config)
@@ -252,3 +255,19 @@ def test_an_anonymous_caller_learns_401_before_anything_about_its_body(port):
 
         assert answer.status == 401, body
         assert answer.headers["www-authenticate"].startswith("Bearer"), body
+
+
+@pytest.mark.parametrize("log_format", ["json", "console"])
+def test_control_characters_in_a_path_reach_the_log_escaped(port, log_format):
+    stream = io.StringIO()
+    configure_logging("INFO", log_format, stream=stream)
+
+    answer = exchange(port, b"GET /v1/%0Aforged%20line%1B[31m HTTP/1.1\r\nHost: test\r\n\r\n")
+
+    assert answer.status in {401, 404}
+    # The service's access line (uvicorn's own, percent-encoded, is off in the web command).
+    lines = stream.getvalue().splitlines()
+    (line,) = [line for line in lines if "forged" in line and "HTTP/1.1" not in line]
+    assert "\x1b" not in line
+    logged = json.loads(line)["path"] if log_format == "json" else line
+    assert "/v1/\\x0aforged line\\x1b[31m" in logged

@@ -16,8 +16,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 HEADER = b"x-request-id"
 # Bounded length and charset, so a client cannot inject into log lines or headers.
 SAFE_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
+# Control characters a client can smuggle into the path percent-encoded (%0A, %1B).
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 access_log = structlog.get_logger("{{ cookiecutter.package_name }}.access")
+
+
+def printable(text: str) -> str:
+    """`text` with control characters escaped: one log line stays one line, uncoloured."""
+    return CONTROL_CHARACTERS.sub(lambda found: f"\\x{ord(found[0]):02x}", text)
 
 
 def incoming_request_id(scope: Scope) -> str:
@@ -59,13 +66,14 @@ class RequestIdMiddleware:
         finally:
             client = scope.get("client")
             # The path without its query string: queries may carry personal data.
+            path = printable(scope["path"])
             access_log.info(
                 "%s %s %d",
                 scope["method"],
-                scope["path"],
+                path,
                 status,
                 method=scope["method"],
-                path=scope["path"],
+                path=path,
                 status=status,
                 duration_ms=round((time.perf_counter() - started) * 1000, 3),
                 client=f"{client[0]}:{client[1]}" if client else None,
