@@ -92,7 +92,7 @@ USER_FILES = {".env", ".venv", ".git"}
 # Backticked text on the pages that looks like a path and is not one.
 NOT_PATHS = {"autoscaling/v2", ".example", "login.example.com"}
 PATH_TOKEN = re.compile(r"\.?[\w-]+(?:\.[\w-]+)*(?:/[\w.-]+)*/?")
-TOP_LEVEL_NAMES = {"Procfile", "Dockerfile", "LICENSE"}
+TOP_LEVEL_NAMES = {"Procfile", "Dockerfile", "LICENSE", ".python-version"}
 
 
 def read(page: str) -> str:
