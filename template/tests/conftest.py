@@ -5,6 +5,7 @@ What the tests share besides fixtures (processes, free ports, waiting) is in sup
 each option of the service may bring a module there, loaded here as a plugin.
 """
 
+import contextlib
 import io
 import json
 import logging
@@ -53,10 +54,8 @@ def _attached(request: pytest.FixtureRequest) -> None:
     if request.node.get_closest_marker("code_only") is not None:
         return
     request.getfixturevalue("environment")
-    try:
-        request.getfixturevalue("_migrated")  # with a database: migrated before any test
-    except pytest.FixtureLookupError:
-        pass
+    with contextlib.suppress(pytest.FixtureLookupError):  # no database, nothing to migrate
+        request.getfixturevalue("_migrated")
 
 
 @pytest.fixture

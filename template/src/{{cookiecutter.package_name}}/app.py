@@ -3,6 +3,7 @@
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib.resources import files
 from typing import Any
 
 from fastapi import FastAPI
@@ -13,8 +14,8 @@ from {{ cookiecutter.package_name }}.request_id import RequestIdMiddleware
 from {{ cookiecutter.package_name }}.resources import open_resources
 from {{ cookiecutter.package_name }}.settings import Settings
 
-TITLE = "{{ cookiecutter.project_name | replace('\\', '\\\\') | replace('"', '\\x22') }}"
-DESCRIPTION = "{{ cookiecutter.description | replace('\\', '\\\\') | replace('"', '\\x22') }}"
+# The name and description the API documents: data, so any text in any language fits.
+ABOUT = json.loads(files(__package__).joinpath("about.json").read_text(encoding="utf-8"))
 VERSION = "0.1.0"
 
 
@@ -35,8 +36,8 @@ def create_app(settings: Settings) -> FastAPI:
     for component in components.providing("fastapi_options"):
         options |= component.fastapi_options(settings)
     app = FastAPI(
-        title=TITLE,
-        description=DESCRIPTION,
+        title=ABOUT["title"],
+        description=ABOUT["description"],
         version=VERSION,
         lifespan=lifespan,
         # operationId is the function's name: stable, and what generated clients call.
