@@ -18,12 +18,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support import ServiceProcess, credentials
+from support import RUN_ID, ServiceProcess, credentials
 
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 MAX_EXAMPLES = os.environ.get("CONTRACT_MAX_EXAMPLES", "15")
-# The write rate limit (if the service has one) would answer 429 to most of the run.
-UNLIMITED = {"RATE_LIMIT_WRITES": "1000000"}
+# The write rate limit (if the service has one) would answer 429 to most of the run; the
+# jobs it enqueues (if it has a queue) go to a queue of their own, deleted afterwards,
+# so no worker of a later test finds them.
+CONTRACT_QUEUE = f"test-{RUN_ID}-contract"
+SERVER_ENV = {"RATE_LIMIT_WRITES": "1000000", "CELERY_QUEUE": CONTRACT_QUEUE}
 
 
 if not SCHEMATHESIS.exists():
@@ -32,9 +35,17 @@ if not SCHEMATHESIS.exists():
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[ServiceProcess]:
-    with ServiceProcess("web", UNLIMITED) as web:
-        web.wait_until_serving()
-        yield web
+    try:
+        with ServiceProcess("web", SERVER_ENV) as web:
+            web.wait_until_serving()
+            yield web
+    finally:
+        if "CELERY_BROKER_URL" in os.environ:
+            from kombu import Connection
+
+            with Connection(os.environ["CELERY_BROKER_URL"]) as connection:
+                connection.default_channel.queue_delete(CONTRACT_QUEUE)
+                connection.default_channel.exchange_delete(CONTRACT_QUEUE)
 
 
 def schemathesis(server: ServiceProcess, headers: dict[str, str], *options: str) -> str:
