@@ -5,7 +5,6 @@ What the tests share besides fixtures (processes, free ports, waiting) is in sup
 each option of the service may bring a module there, loaded here as a plugin.
 """
 
-import contextlib
 import io
 import json
 import logging
@@ -34,28 +33,26 @@ pytest_plugins = support.options()
 PINNED_ENV = {"LOG_LEVEL": "INFO", "LOG_FORMAT": "json"}
 
 
-@pytest.fixture(scope="session")
-def environment() -> Iterator[dict[str, str]]:
+def needs_backing_services(session: pytest.Session) -> bool:
+    """False when every test collected reads code only (marked `code_only`)."""
+    return any(item.get_closest_marker("code_only") is None for item in session.items)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def environment(request: pytest.FixtureRequest) -> Iterator[dict[str, str]]:
     """The variables of the whole session: the pinned ones and every option's (`attach()`).
 
-    Every Settings() of the tests and every process they start reads them.
+    Every Settings() of the tests and every process they start reads them. A run of
+    `code_only` tests alone attaches nothing, so it passes with every service down.
     """
     with pytest.MonkeyPatch.context() as patch:
         for name, value in PINNED_ENV.items():
             patch.setenv(name, value)
+        if not needs_backing_services(request.session):
+            yield PINNED_ENV
+            return
         with support.attached_environment() as attached:
             yield PINNED_ENV | attached
-
-
-@pytest.fixture(autouse=True)
-def _attached(request: pytest.FixtureRequest) -> None:
-    """Every test runs with the backing services attached, but those marked `code_only`:
-    they read code, so they pass with every service down."""
-    if request.node.get_closest_marker("code_only") is not None:
-        return
-    request.getfixturevalue("environment")
-    with contextlib.suppress(pytest.FixtureLookupError):  # no database, nothing to migrate
-        request.getfixturevalue("_migrated")
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from {{ cookiecutter.package_name }} import api, components, health
+from {{ cookiecutter.package_name }}.body_limit import BodyLimitMiddleware
 from {{ cookiecutter.package_name }}.errors import install_error_handlers
 from {{ cookiecutter.package_name }}.request_id import RequestIdMiddleware
 from {{ cookiecutter.package_name }}.resources import open_resources
@@ -49,6 +50,7 @@ def create_app(settings: Settings) -> FastAPI:
     # Components' middleware first, so RequestIdMiddleware wraps it: a 429 carries the id.
     for component in components.providing("install"):
         component.install(app, settings)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_body_bytes)
     app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)
     app.include_router(health.router)

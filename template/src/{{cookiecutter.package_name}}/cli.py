@@ -41,6 +41,8 @@ def serve(app: Any, settings: Settings) -> int:
     """Run `app` in this process with uvicorn: no external web server (factor VII)."""
     import uvicorn
 
+    from {{ cookiecutter.package_name }}.server_limits import UVICORN_OPTIONS
+
     # On SIGTERM uvicorn closes the listening socket at once, lets in-flight requests
     # finish within the drain timeout, runs the lifespan shutdown (closing pools),
     # and exits with the signal.
@@ -55,6 +57,8 @@ def serve(app: Any, settings: Settings) -> int:
         proxy_headers=True,
         forwarded_allow_ips=settings.forwarded_allow_ips,
         server_header=False,
+        # Bounds uvicorn lacks: request line, headers, slow clients (server_limits.py).
+        **UVICORN_OPTIONS,
     )
     return 0
 

@@ -41,6 +41,11 @@ class CoreSettings(BaseSettings):
         ge=1,
         description="After SIGTERM, how long in-flight requests may take to finish.",
     )
+    max_request_body_bytes: int = Field(
+        default=1_048_576,
+        ge=1,
+        description="A larger request body is refused with 413 before it is read whole.",
+    )
     forwarded_allow_ips: str = Field(
         default="127.0.0.1,::1",
         min_length=1,
