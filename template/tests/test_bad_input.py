@@ -52,7 +52,7 @@ class Answer:
 
 
 @pytest.fixture(scope="module")
-def port(monkeypatch_module: pytest.MonkeyPatch) -> Iterator[int]:
+def port(environment: dict[str, str], monkeypatch_module: pytest.MonkeyPatch) -> Iterator[int]:
     monkeypatch_module.setenv("MAX_REQUEST_BODY_BYTES", str(BODY_LIMIT))
     port = free_port()
     config = uvicorn.Config(
