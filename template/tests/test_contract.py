@@ -34,7 +34,7 @@ if not SCHEMATHESIS.exists():
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[ServiceProcess]:
+def server(environment: dict[str, str]) -> Iterator[ServiceProcess]:
     try:
         with ServiceProcess("web", SERVER_ENV) as web:
             web.wait_until_serving()
