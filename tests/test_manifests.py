@@ -474,17 +474,20 @@ def test_every_overlay_patch_changes_what_renders(projects, name, kustomize, tmp
     """kustomize ignores a patch whose target matches nothing: each one must change the output."""
     project = projects(name)
     for overlay in OVERLAYS:
-        patches = project.kustomization(overlay).get("patches", [])
         full = project.overlay_yaml(overlay)
-        for index in range(len(patches)):
-            trial = tmp_path / f"{overlay}-{index}"
-            shutil.copytree(project.k8s_copy, trial)
-            kustomization_path = trial / "overlays" / overlay / "kustomization.yaml"
-            kustomization = yaml.safe_load(kustomization_path.read_text())
-            del kustomization["patches"][index]
-            kustomization_path.write_text(yaml.safe_dump(kustomization))
-            without = kustomize_build(kustomize.command, trial / "overlays" / overlay)
-            assert without != full, f"{overlay} patch {index} changes nothing: {patches[index]}"
+        # The overlay's own patches and its tuning component's (the team's scale).
+        for where in ("kustomization.yaml", "tuning/kustomization.yaml"):
+            source = project.k8s_copy / "overlays" / overlay / where
+            patches = yaml.safe_load(source.read_text()).get("patches", [])
+            for index in range(len(patches)):
+                trial = tmp_path / f"{overlay}-{where.replace('/', '-')}-{index}"
+                shutil.copytree(project.k8s_copy, trial)
+                kustomization_path = trial / "overlays" / overlay / where
+                kustomization = yaml.safe_load(kustomization_path.read_text())
+                del kustomization["patches"][index]
+                kustomization_path.write_text(yaml.safe_dump(kustomization))
+                without = kustomize_build(kustomize.command, trial / "overlays" / overlay)
+                assert without != full, f"{overlay} {where} patch {index} changes nothing"
 
 
 def test_prod_runs_more_web_pods_than_the_base(project):
