@@ -29,12 +29,6 @@ from {{ cookiecutter.package_name }}.settings import Settings
 
 BODY_LIMIT = 64 * 1024
 
-# Until the app takes MAX_REQUEST_BODY_BYTES and the web command runs server_limits.py.
-pytestmark = pytest.mark.skipif(
-    "max_request_body_bytes" not in Settings.model_fields,
-    reason="MAX_REQUEST_BODY_BYTES is not a setting yet: body_limit.py is not wired in",
-)
-
 
 class QuickTimeouts(BoundedHttpToolsProtocol):
     head_timeout_seconds = 0.5

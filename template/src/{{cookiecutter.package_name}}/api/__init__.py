@@ -12,11 +12,21 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from {{ cookiecutter.package_name }} import components
 from {{ cookiecutter.package_name }}.auth import AUTH_ERROR_RESPONSES
 from {{ cookiecutter.package_name }}.errors import ERROR_RESPONSES
 
-# The answers every API route can give besides its own: documented in the OpenAPI schema.
-API_RESPONSES: dict[int | str, dict[str, Any]] = {**AUTH_ERROR_RESPONSES, **ERROR_RESPONSES}
+# The answers every API route can give besides its own (the components' too, such as the
+# rate limiter's 429): documented in the OpenAPI schema.
+API_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **AUTH_ERROR_RESPONSES,
+    **ERROR_RESPONSES,
+    **{
+        status: answer
+        for component in components.providing("API_RESPONSES")
+        for status, answer in component.API_RESPONSES.items()
+    },
+}
 
 
 def routers() -> list[APIRouter]:
