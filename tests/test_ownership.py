@@ -71,7 +71,8 @@ def test_every_generated_file_has_a_row_and_every_row_a_file(renders):
 def test_team_owned_files_are_exactly_what_copier_never_updates():
     config = yaml.safe_load((TEMPLATE_ROOT / "copier.yml").read_text())
     skipped = {
-        pattern.replace("{{ package_name }}", "<package>") for pattern in config["_skip_if_exists"]
+        pattern.replace("{{ package_name }}", "<package>").removeprefix("/")
+        for pattern in config["_skip_if_exists"]
     }
     team = {pattern for pattern, owner in ownership_rows() if owner == "team"}
     # .env is git-ignored and never generated, so it has no row; it is skipped all the same.

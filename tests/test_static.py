@@ -139,11 +139,11 @@ def test_runtime_stage_runs_unprivileged_without_uv(project):
     build = instructions[:runtime_start]
     syncs = [i for i, (name, args) in enumerate(build) if name == "RUN" and "uv sync" in args]
     code = [i for i, (name, args) in enumerate(build) if name == "COPY" and args.startswith("src ")]
-    assert len(syncs) == 2 and len(code) == 1, "one sync of the dependencies, one of the service"
+    assert len(syncs) == 2, "one sync of the dependencies, one of the service"
+    assert len(code) == 1, "the service's code is copied once"
     assert all("--locked" in build[i][1] for i in syncs), "both install from the lock"
-    assert "--no-install-project" in build[syncs[0]][1] and syncs[0] < code[0] < syncs[1], (
-        "dependencies install from the lock alone, before the project's own code is copied"
-    )
+    assert "--no-install-project" in build[syncs[0]][1], "dependencies first, from the lock alone"
+    assert syncs[0] < code[0] < syncs[1], "dependencies install before the code is copied"
 
 
 def test_dockerignore_keeps_local_state_and_secrets_out(project):

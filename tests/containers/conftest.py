@@ -81,7 +81,7 @@ def backing_network(built: BuiltProject, engine: Engine, override_file: Path) ->
     backing = sorted(built.compose.images())
     stack = ComposeStack(engine, built.path, override_file, project=f"tct-{built.variant}-backing")
     if not backing:
-        network = f"tct-{built.variant}-net"
+        network = f"tct-{built.variant}-{os.getpid()}-net"  # runs may overlap on one engine
         engine.run("network", "rm", network, check=False)
         engine.run("network", "create", network)
         yield network

@@ -5,6 +5,8 @@ version builds the minimal service once more and serves /readyz from it, hardene
 generated manifests run it.
 """
 
+import os
+
 import pytest
 
 from tests.variants import CHOICES, MINIMAL
@@ -49,7 +51,7 @@ def test_the_minimal_service_builds_and_serves_on_every_other_python(
     measurements.record(f"{variant} image", "build_seconds", built.build_seconds)
     measurements.record(f"{variant} image", "size_bytes", built.size_bytes)
     assert image_python(engine, built.image).startswith(f"{version}.")
-    network = f"tct-{variant}-net"
+    network = f"tct-{variant}-{os.getpid()}-net"  # runs may overlap on one engine
     engine.run("network", "rm", network, check=False)
     engine.run("network", "create", network)
     try:
