@@ -88,10 +88,11 @@ async def http_error(request: Request, error: Exception) -> JSONResponse:
 
 async def validation_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)  # noqa: S101 - registered for it only
-    return JSONResponse(
-        {"detail": jsonable_encoder(error.errors()), "request_id": _request_id(request)},
-        status_code=422,
-    )
+    try:
+        detail = jsonable_encoder(error.errors())
+    except RecursionError:  # an input nested too deeply to echo (3.14's parser takes it)
+        detail = jsonable_encoder([{**e, "input": None} for e in error.errors()])
+    return JSONResponse({"detail": detail, "request_id": _request_id(request)}, status_code=422)
 
 
 async def unhandled_error(request: Request, _: Exception) -> JSONResponse:
