@@ -25,8 +25,10 @@ TEMPLATE_SRC = "template/src/{{cookiecutter.package_name}}"
 
 SIZES_MODULE = f'''"""Sizes: a byte count in words people read, such as "3.0 MB"."""
 
+from typing import Annotated
+
 import humanize
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 from pydantic import BaseModel
 
 from {PACKAGE}.api import API_RESPONSES
@@ -41,7 +43,7 @@ class Size(BaseModel):
 
 
 @router.get("/{{count}}", summary="Say a byte count in words", dependencies=[READ])
-async def describe_size(count: int) -> Size:
+async def describe_size(count: Annotated[int, Path(ge=0, le=2**63 - 1)]) -> Size:
     return Size(text=humanize.naturalsize(count))
 '''
 SIZES_TEST = """def test_a_byte_count_reads_as_words(client):
