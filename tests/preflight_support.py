@@ -3,7 +3,6 @@
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -72,9 +71,3 @@ def path_without(folder: Path, *missing: str, keep: tuple[str, ...] = ()) -> str
         assert found, f"{tool} is not installed here"
         (folder / tool).symlink_to(found)
     return str(folder)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]

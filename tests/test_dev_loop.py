@@ -12,17 +12,15 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import time
-import urllib.error
-import urllib.request
 import uuid
 from pathlib import Path
 
 import pytest
 
 from tests.generate import run
+from tests.local_http import free_port, get
 from tests.variants import DEFAULT, MINIMAL
 
 pytestmark = pytest.mark.behaviour
@@ -44,22 +42,6 @@ async def probe() -> dict[str, str]:
 def env(**extra: str) -> dict[str, str]:
     environment = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"} | UV
     return environment | extra
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def get(url: str) -> tuple[int, bytes]:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read()
-    except OSError:
-        return 0, b""
 
 
 def wait_for(url: str, expected: int, process: subprocess.Popen, timeout: float = 90) -> bytes:

@@ -14,7 +14,8 @@ import uuid
 
 import pytest
 
-from tests.preflight_support import HANGUL, PREFLIGHT, free_port, path_without, preflight
+from tests.local_http import free_port
+from tests.preflight_support import HANGUL, PREFLIGHT, path_without, preflight
 
 pytestmark = pytest.mark.behaviour
 

@@ -8,18 +8,17 @@ is no other test's.
 
 import subprocess
 import time
-import urllib.error
-import urllib.request
 import uuid
 
 import pytest
 
+from tests.local_http import free_port, get
 from tests.variants import MINIMAL
 
 from .base_images import StandIns
 from .engine import Engine
 from .override import build_args
-from .workshop_walk import compose_v2_config, free_port
+from .workshop_walk import compose_v2_config
 
 pytestmark = pytest.mark.containers
 
@@ -36,20 +35,10 @@ async def probe() -> dict[str, str]:
 '''
 
 
-def answer(url: str) -> tuple[int, bytes]:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read()
-    except OSError:
-        return 0, b""
-
-
 def wait_until(url: str, status: int, watch: subprocess.Popen, timeout: float) -> bytes:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        got, body = answer(url)
+        got, body = get(url)
         if got == status:
             return body
         assert watch.poll() is None, f"`compose watch` exited ({watch.returncode})"
@@ -76,7 +65,7 @@ def test_compose_watch_serves_a_route_added_under_src(
     route = project / "src" / "watch_probe" / "api" / "probe.py"
     try:
         wait_until(f"http://127.0.0.1:{port}/livez", 200, watch, timeout=600)
-        assert answer(f"http://127.0.0.1:{port}/v1/probe")[0] == 404
+        assert get(f"http://127.0.0.1:{port}/v1/probe")[0] == 404
         route.write_text(PROBE_ROUTE)
         body = wait_until(f"http://127.0.0.1:{port}/v1/probe", 200, watch, timeout=300)
         assert body == b'{"answer":"watched"}'

@@ -27,12 +27,13 @@ from pathlib import Path
 import pytest
 
 from tests.docs_commands import load_preflight
+from tests.local_http import free_port
 from tests.variants import DEFAULT
 
 from . import measurements
 from .base_images import StandIns
 from .engine import Engine
-from .workshop_walk import Background, Walk, compose_v2_config, free_port, walk_env
+from .workshop_walk import Background, Walk, compose_v2_config, walk_env
 
 pytestmark = pytest.mark.containers
 

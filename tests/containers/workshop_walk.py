@@ -20,7 +20,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -52,12 +51,6 @@ def step_commands(step: str) -> list[str]:
         if block.language == COMMAND_LANGUAGE
         for command in block_commands(block)
     ]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 # --- compose v2 ------------------------------------------------------------------------
