@@ -30,11 +30,16 @@ log = structlog.get_logger(__name__)
 
 def web(settings: Settings, _: argparse.Namespace) -> int:
     """Serve HTTP on 0.0.0.0:$PORT until SIGTERM, then drain in-flight requests."""
+    return serve(web_app(settings), settings)
+
+
+def web_app(settings: Settings) -> Any:
+    """The web process's app, made after the components start (tracing, for instance)."""
     from {{ cookiecutter.package_name }}.app import create_app
 
     for component in components.providing("start_web"):
-        component.start_web(settings)  # before the app exists (tracing, for instance)
-    return serve(create_app(settings), settings)
+        component.start_web(settings)
+    return create_app(settings)
 
 
 def serve(app: Any, settings: Settings) -> int:

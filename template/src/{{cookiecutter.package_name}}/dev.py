@@ -15,8 +15,7 @@ from pathlib import Path
 import uvicorn
 from fastapi import FastAPI
 
-from {{ cookiecutter.package_name }} import components
-from {{ cookiecutter.package_name }}.app import create_app
+from {{ cookiecutter.package_name }}.cli import web_app
 from {{ cookiecutter.package_name }}.logs import configure_logging
 from {{ cookiecutter.package_name }}.settings import ConfigError, load_settings
 
@@ -28,9 +27,7 @@ def create() -> FastAPI:
     # Each server process is a fresh interpreter: its access lines come from
     # request_id.RequestIdMiddleware, as under `web`, not from uvicorn too.
     logging.getLogger("uvicorn.access").propagate = False
-    for component in components.providing("start_web"):
-        component.start_web(settings)
-    return create_app(settings)
+    return web_app(settings)
 
 
 def main() -> int:
