@@ -1,5 +1,6 @@
-"""The workshop, walked literally: docs/workshop.md's commands run in order, as written, and
-what each step says to observe is checked.
+"""The workshop, walked literally: the Korean guide's (docs/workshop.ko.md) commands run in
+order, as written, and what each step says to observe is checked. The English guide gives
+the same commands in the same order (tests/test_docs.py), so this walks both.
 
 The compose steps (V, VIII, IX, X, XII and the finish) run against the local stand-in
 images, passed the way step 0 tells a participant behind a mirror: the `*_IMAGE`

@@ -1,4 +1,5 @@
-"""Walking the workshop guide literally: its commands, taken from docs/workshop.md, run in order.
+"""Walking the workshop guide literally: its commands, taken from docs/workshop.ko.md (the
+workshop's own language), run in order.
 
 A `Walk` is a participant's shell in the generated service's folder. It takes the next
 command of a step from the guide (the caller says what it expects, so an edited guide fails
@@ -31,14 +32,14 @@ from tests.generate import TEMPLATE_ROOT
 from . import debian_rootfs
 from .engine import run_checked
 
-GUIDE = TEMPLATE_ROOT / "docs" / "workshop.md"
+GUIDE = TEMPLATE_ROOT / "docs" / "workshop.ko.md"
 PLUGIN_CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "template-ci"
 COMPOSE_PACKAGE = "docker-compose"  # in Debian sid: compose v2, the docker CLI plugin
 PLUGIN_PATH = "usr/libexec/docker/cli-plugins/docker-compose"
 
 
 def step_commands(step: str) -> list[str]:
-    """The commands of one step of the English guide's `sh` blocks, in order.
+    """The commands of one step of the guide's `sh` blocks, in order.
 
     Commands quoted inline in the prose are mentions (`docker compose stop` sends SIGTERM),
     not things to type; tests/docs_commands.py checks those.
