@@ -17,7 +17,9 @@ so a dependency change fetches only the new package. Asserts nothing.
     uv run python bench/build.py PROJECT [--dockerfile NAME=PATH:BUILDER ...]
                                  [--build-arg KEY=VALUE ...] [--runs 3]
 
-BUILDER is `legacy` or `buildkit`. PROJECT is a generated service with a uv.lock.
+BUILDER is `legacy` or `buildkit` (the default, which the generated Dockerfile needs); give
+the legacy builder a Dockerfile without cache mounts. PROJECT is a generated service with a
+uv.lock.
 The budget: none in the issue; the figures are for choosing the builder.
 """
 
@@ -61,7 +63,8 @@ def main() -> None:
     parser.add_argument("--build-arg", action="append", default=[])
     parser.add_argument("--runs", type=int, default=3)
     options = parser.parse_args()
-    dockerfiles = options.dockerfile or [f"legacy={options.project / 'Dockerfile'}:legacy"]
+    # The generated Dockerfile's cache mounts need BuildKit.
+    dockerfiles = options.dockerfile or [f"buildkit={options.project / 'Dockerfile'}:buildkit"]
 
     with tempfile.TemporaryDirectory(prefix="bench-build-") as tmp:
         project = Path(tmp) / "project"

@@ -4,6 +4,8 @@ CI machines are fresh Debian 12 hosts without systemd, so when no daemon answers
 install Debian's docker.io (through .ci/install-container-engine), start `dockerd` in
 the background with its own log file, and stop exactly that process afterwards.
 Images stay in the daemon's default data root, so cached base images survive runs.
+Builds use BuildKit through the buildx plugin (the script installs it from Debian sid),
+as Docker does by default since 23.0: the generated Dockerfile's cache mounts need it.
 """
 
 import json
@@ -21,6 +23,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 INSTALL_SCRIPT = REPO_ROOT / ".ci" / "install-container-engine"
 # The client side; dockerd too when no daemon answers. debootstrap builds local base images.
 CLIENT_COMMANDS = ("docker", "docker-compose", "debootstrap")
+# Docker CLI plugins (not on PATH): buildx for BuildKit builds.
+CLIENT_PLUGINS = ("buildx",)
 # overlay2 is the fast default; vfs copies every layer in full (slow, disk hungry)
 # and is only the fallback for hosts whose filesystem cannot carry overlayfs.
 STORAGE_DRIVERS = ("overlay2", "vfs")
@@ -97,8 +101,9 @@ def run_checked(
 
 
 def client_env() -> dict[str, str]:
-    # The legacy builder: no buildx here, and BuildKit would try to pull its frontend.
-    return os.environ | {"DOCKER_BUILDKIT": "0", "COMPOSE_DOCKER_CLI_BUILD": "0"}
+    # BuildKit for `docker build` and for docker-compose 1.29 (which otherwise builds with
+    # its own legacy client). No `# syntax=` line anywhere: BuildKit would pull its frontend.
+    return os.environ | {"DOCKER_BUILDKIT": "1", "COMPOSE_DOCKER_CLI_BUILD": "1"}
 
 
 def daemon_answers(env: dict[str, str]) -> bool:
@@ -115,8 +120,16 @@ def daemon_answers(env: dict[str, str]) -> bool:
     return result.returncode == 0
 
 
+def plugin_missing(name: str) -> bool:
+    if shutil.which("docker") is None:
+        return True
+    found = subprocess.run(["docker", name, "version"], capture_output=True, check=False)
+    return found.returncode != 0
+
+
 def install_missing_tools(commands: tuple[str, ...]) -> None:
     missing = [name for name in commands if shutil.which(name) is None]
+    missing += [f"docker {name}" for name in CLIENT_PLUGINS if plugin_missing(name)]
     if not missing:
         return
     if os.geteuid() != 0:

@@ -9,7 +9,7 @@ from ..generate import copier_copy
 from .base_images import StandIns
 from .compose_spec import ComposeSpec
 from .engine import Engine
-from .override import FROM_LINE, base_image_args, build_args
+from .override import base_image_args, build_args
 
 IMAGE_REPOSITORY = "template-ci-service"
 
@@ -55,19 +55,14 @@ def build_image(
     args = build_args(dockerfile, stand_ins.resolve)
     base_image = stand_ins.resolve(_python_default(dockerfile))
     image = f"{IMAGE_REPOSITORY}-{variant}:test"
-    # The legacy builder leaves a multi-stage build's earlier stages untagged; tagging
-    # them keeps their layers (the dependency cache) safe from the clean-up below.
-    stage_tags = {
-        stage: f"{IMAGE_REPOSITORY}-{variant}:stage-{stage}" for stage in stages(dockerfile)[:-1]
-    }
-    previous = {ref: engine.image_id(ref) for ref in [image, *stage_tags.values()]}
+    previous = {image: engine.image_id(image)}
     labels = {"VERSION": "0.1.0+containers-test", "VCS_REF": git_revision(project)}
     command = ["build", "--pull=false"]
     for name, value in {**args, **labels}.items():
         command += ["--build-arg", f"{name}={value}"]
     started = time.monotonic()
-    for stage, tag in stage_tags.items():
-        engine.run(*command, "--target", stage, "--tag", tag, str(project), timeout=1200)
+    # BuildKit keeps every stage's layers in its own cache (uv's downloads in a cache
+    # mount), which removing the replaced image below leaves alone.
     engine.run(*command, "--tag", image, str(project), timeout=1200)
     seconds = time.monotonic() - started
     engine.remove_replaced(previous)
@@ -82,15 +77,6 @@ def build_image(
         base_size_bytes=engine.image_size_bytes(base_image),
         base_image=base_image,
     )
-
-
-def stages(dockerfile: str) -> list[str]:
-    """Stage names in order (`FROM image AS name`); an unnamed stage is listed by number."""
-    names = []
-    for line in dockerfile.splitlines():
-        if match := FROM_LINE.match(line):
-            names.append(match.group("stage") or str(len(names)))
-    return names
 
 
 def _python_default(dockerfile: str) -> str:
