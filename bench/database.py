@@ -57,7 +57,11 @@ from bench.service import (  # noqa: E402
     stop,
     wrk,
 )
-from tests.generate import copier_copy, expose_pyenv_interpreters  # noqa: E402
+from tests.generate import (  # noqa: E402
+    copier_copy,
+    expose_pyenv_interpreters,
+    install_as_the_image_does,
+)
 from tests.variants import DEFAULT  # noqa: E402
 
 SERVER_URL = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -245,10 +249,7 @@ def postgres(python: str, statement: str, url: str = SERVER_URL) -> None:
 def generated_project(workdir: Path) -> Path:
     """Render the default variant from this working tree and install it."""
     project = copier_copy(DEFAULT, workdir / "service", lock=True)
-    env = dict(os.environ, UV_PYTHON_DOWNLOADS="never")
-    env.pop("VIRTUAL_ENV", None)
-    sync = ["uv", "sync", "--quiet", "--no-dev", "--compile-bytecode"]
-    subprocess.run(sync, cwd=project, env=env, check=True)
+    install_as_the_image_does(project)
     return project
 
 

@@ -44,7 +44,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.generate import copier_copy, expose_pyenv_interpreters  # noqa: E402
+from tests.generate import (  # noqa: E402
+    copier_copy,
+    expose_pyenv_interpreters,
+    install_as_the_image_does,
+)
 from tests.variants import MINIMAL  # noqa: E402
 
 SHUTDOWN_TIMEOUT_SECONDS = 20
@@ -174,10 +178,7 @@ def generated_project(workdir: Path) -> Path:
     """Render the minimal variant from this working tree and install it."""
     expose_pyenv_interpreters()
     project = copier_copy(MINIMAL, workdir / "service")
-    env = dict(os.environ, UV_PYTHON_DOWNLOADS="never")
-    env.pop("VIRTUAL_ENV", None)
-    sync = ["uv", "sync", "--quiet", "--no-dev", "--compile-bytecode"]
-    subprocess.run(sync, cwd=project, env=env, check=True)
+    install_as_the_image_does(project)
     return project
 
 

@@ -62,7 +62,11 @@ from bench.service import (  # noqa: E402
     stop,
     wrk,
 )
-from tests.generate import copier_copy, expose_pyenv_interpreters  # noqa: E402
+from tests.generate import (  # noqa: E402
+    copier_copy,
+    expose_pyenv_interpreters,
+    install_as_the_image_does,
+)
 from tests.variants import MINIMAL  # noqa: E402
 
 SERVER_URL = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -175,10 +179,7 @@ def start_sink(python: str, port: int, log: Path) -> subprocess.Popen:
 def generated_project(scenario: Scenario, workdir: Path) -> Path:
     """Render the scenario's variant from this working tree and install it."""
     project = copier_copy(scenario.answers, workdir / scenario.name)
-    env = dict(os.environ, UV_PYTHON_DOWNLOADS="never")
-    env.pop("VIRTUAL_ENV", None)
-    sync = ["uv", "sync", "--quiet", "--no-dev", "--compile-bytecode"]
-    subprocess.run(sync, cwd=project, env=env, check=True)
+    install_as_the_image_does(project)
     return project
 
 
