@@ -491,6 +491,8 @@ def telemetry(walk: Walk) -> None:
     wait_http(walk.ports[8001])
     created = walk.run(step, "curl -s -X POST localhost:8001/v1/notes")
     assert json.loads(created.stdout)["title"] == "traced"
+    # The access line is written once the response has gone: curl can return before it.
+    terminal_1.wait_for("POST /v1/notes 201", timeout=10)
     traced = [r for r in json_lines(terminal_1.text()) if r.get("message") == "POST /v1/notes 201"]
     (line,) = traced
     assert line.get("trace_id"), line
