@@ -311,9 +311,9 @@ def summary(results: Results) -> str:
         )  # fmt: skip
     rows += [
         ("Generate the default service, copier", f"{g.copier_s:.2f} s", "≤ 1.0 s",
-         "hook included, `uv lock` excluded"),
+         "hook and its derive step included, `uv lock` excluded"),
         ("Generate the default service, cookiecutter", f"{g.cookiecutter_s:.2f} s", "≤ 0.8 s",
-         "hook included, `uv lock` excluded"),
+         "hook and its derive step included, `uv lock` excluded"),
         ("`uv lock` in the new service", f"{g.lock_s:.2f} s" if g.lock_s else "—", "—",
          "warm uv cache"),
         ("Default image over its base", f"{default.size_mb - default.base_mb:.0f} MB",
