@@ -135,8 +135,8 @@ def install_as_the_image_does(project: Path) -> None:
     """
     env = dict(os.environ, UV_PYTHON_DOWNLOADS="never")
     env.pop("VIRTUAL_ENV", None)
-    sync = ["uv", "sync", "--quiet", "--no-default-groups", "--group", "template"]
-    subprocess.run([*sync, "--compile-bytecode"], cwd=project, env=env, check=True)
+    groups = ["--no-default-groups", "--group", "template"]
+    run(["uv", "sync", "--quiet", *groups, "--compile-bytecode"], cwd=project, env=env)
 
 
 def snapshot(dst: Path, src: Path = TEMPLATE_ROOT) -> Path:
