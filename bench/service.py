@@ -17,11 +17,14 @@ alternately, many times (--starts, 25 by default), and the ratio is also taken p
 pair of neighbouring starts: the median of those ratios, and their interquartile range
 as the spread, show whether the figure would hold in another run.
 
+Throughput moves from round to round here too, so it is also taken per round (service /
+bare of the same round): the median of those ratios and their interquartile range.
+
 Prints requests/s, p50 and p99 latency, their ratio, and start-to-ready times, each
 ratio beside its budget: throughput ratio >= 0.90; start-to-ready <= 1.20 x the bare
 app's. Asserts nothing.
 
-    uv run python bench/service.py [--rounds 3] [--seconds 3] [--connections 16]
+    uv run python bench/service.py [--rounds 9] [--seconds 3] [--connections 16]
                                    [--starts 25] [--project PATH]
 """
 
@@ -174,6 +177,12 @@ def wrk(port: int, path: str, seconds: int, connections: int, script: Path | Non
     )
 
 
+def spread(ratios: list[float]) -> str:
+    """The median of per-pair ratios and their interquartile range: does the figure hold?"""
+    quartiles = statistics.quantiles(ratios, n=4) if len(ratios) > 1 else ratios * 3
+    return f"{quartiles[1]:.2f}, interquartile range {quartiles[0]:.2f}-{quartiles[2]:.2f}"
+
+
 def generated_project(workdir: Path) -> Path:
     """Render the minimal variant from this working tree and install it."""
     expose_pyenv_interpreters()
@@ -184,7 +193,7 @@ def generated_project(workdir: Path) -> Path:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=3, help="load rounds per app")
+    parser.add_argument("--rounds", type=int, default=9, help="load rounds per app")
     parser.add_argument("--seconds", type=int, default=3, help="length of each load round")
     parser.add_argument("--connections", type=int, default=16, help="wrk connections")
     parser.add_argument("--starts", type=int, default=25, help="cold starts per app")
@@ -282,15 +291,22 @@ def main() -> None:
         f"{'service / bare':24}{service[0] / bare[0]:10.2f}{service[1] / bare[1]:10.2f}"
         f"{service[2] / bare[2]:10.2f}{service[3] / bare[3]:20.2f}"
     )
+    load_pairs = sorted(
+        service.requests_per_second / bare.requests_per_second
+        for service, bare in zip(loads["service"], loads["bare"], strict=True)
+    )
+    print(
+        f"throughput, service / bare per round: median {spread(load_pairs)} "
+        f"over {len(load_pairs)} rounds"
+    )
     pairs = sorted(
         service / bare for service, bare in zip(ready["service"], ready["bare"], strict=True)
     )
-    quartiles = statistics.quantiles(pairs, n=4) if len(pairs) > 1 else [pairs[0]] * 3
     throughput = service[0] / bare[0]
     start_ratio = service[3] / bare[3]
     print(
-        f"start-to-ready, service / bare per pair of starts: median {quartiles[1]:.2f}, "
-        f"interquartile range {quartiles[0]:.2f}-{quartiles[2]:.2f} over {len(pairs)} pairs"
+        f"start-to-ready, service / bare per pair of starts: median {spread(pairs)} "
+        f"over {len(pairs)} pairs"
     )
     print(
         f"throughput service / bare {throughput:.2f} (budget >= {THROUGHPUT_BUDGET:.2f}: "
