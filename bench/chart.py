@@ -153,7 +153,7 @@ def read_service(path: Path) -> Service:
 
     def spread(line_start: str) -> tuple[float, float] | None:
         found = re.search(
-            rf"^{line_start}.*interquartile range ([\d.]+)-([\d.]+)", text, re.MULTILINE
+            rf"^{re.escape(line_start)}.*interquartile range ([\d.]+)-([\d.]+)", text, re.MULTILINE
         )
         return (float(found[1]), float(found[2])) if found else None
 
